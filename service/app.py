@@ -1,0 +1,50 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import redis
+from fastapi import FastAPI
+
+from service.errors import install_error_handlers
+from service.inference import InferenceEngine
+from service.routes import health, jobs, predict
+from trainserve import __version__
+from trainserve.settings import Settings, get_settings
+from trainserve.store import JobStore, ModelRegistry
+from workers.celery_app import make_celery
+
+DESCRIPTION = """Train batch-normalized deep feed-forward networks from a JSON spec
+(He initialization, batch normalization before each ELU, as the chapter teaches),
+follow their training epoch by epoch, and serve them."""
+
+
+def create_app(settings: Settings | None = None, redis_url: str | None = None) -> FastAPI:
+    """Build the app; ``redis_url`` overrides the settings' (the CLI passes the embedded one)."""
+    settings = settings or get_settings()
+    url = redis_url or settings.redis_url
+    if not url:
+        raise ValueError("create_app needs a Redis URL: set TRAINSERVE_REDIS_URL or pass one")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = redis.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
+        app.state.settings = settings
+        app.state.redis = client
+        app.state.store = JobStore(client)
+        app.state.registry = ModelRegistry(client)
+        app.state.celery = make_celery(url)
+        app.state.engine = InferenceEngine(
+            settings.artifacts_root, settings.model_cache_size, settings.api_tf_threads
+        )
+        yield
+        client.close()
+
+    app = FastAPI(title="trainserve", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    install_error_handlers(app)
+    for module in (jobs, predict, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,52 @@
+"""Training jobs: submit, read, list."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Query, Response, status
+
+from service.deps import CeleryDep, StoreDep
+from service.errors import Unavailable
+from service.schemas import JobCreate, JobPublic, JobsPublic
+from trainserve.store import utc_now
+from workers.celery_app import TRAIN_TASK
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+log = logging.getLogger(__name__)
+
+
+@router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
+def create_job(spec: JobCreate, response: Response, store: StoreDep, celery: CeleryDep) -> dict:
+    """Queue a training job; follow it at the `Location` it returns."""
+    job = store.create(spec.model_dump(mode="json"), spec.epochs)
+    try:
+        celery.send_task(TRAIN_TASK, args=[job["id"]])
+    except Exception as error:  # the broker's errors come from kombu, redis or sockets
+        log.exception("could not enqueue job %s", job["id"])
+
+        def mark(record: dict) -> None:
+            record.update(status="failed", error=f"could not be queued: {error}",
+                          finished_at=utc_now())
+
+        store.update(job["id"], mark)
+        raise Unavailable(f"the job queue is unavailable, try again shortly ({error})") from error
+    response.headers["Location"] = f"/jobs/{job['id']}"
+    return job
+
+
+@router.get("", response_model=JobsPublic)
+def list_jobs(
+    store: StoreDep,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(20, ge=1, le=200),
+) -> dict:
+    """Jobs, newest first."""
+    items, total = store.list(offset, limit)
+    return {"items": items, "total": total, "offset": offset, "limit": limit}
+
+
+@router.get("/{job_id}", response_model=JobPublic)
+def read_job(job_id: str, store: StoreDep) -> dict:
+    """A job's status, progress, per-epoch history, metrics and published model."""
+    return store.get(job_id)

@@ -1,0 +1,120 @@
+"""The ``trainserve`` command: ``up``, ``api``, ``worker`` and ``demo``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+from trainserve.settings import get_settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="trainserve", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    up = commands.add_parser("up", help="start Redis (embedded if no URL), the API and a worker")
+    _add_server_options(up, settings)
+    up.add_argument("--workers", type=int, default=settings.worker_concurrency,
+                    help="training processes (default: %(default)s)")
+
+    api = commands.add_parser("api", help="start the HTTP API alone")
+    _add_server_options(api, settings)
+
+    worker = commands.add_parser("worker", help="start a Celery training worker alone")
+    worker.add_argument("--concurrency", type=int, default=settings.worker_concurrency,
+                        help="training processes (default: %(default)s)")
+    worker.add_argument("--loglevel", default="INFO")
+
+    demo = commands.add_parser(
+        "demo", help="start the stack, train the chapter network, predict, keep serving"
+    )
+    _add_server_options(demo, settings)
+    demo.add_argument("--dataset", default="fashion_mnist")
+    demo.add_argument("--epochs", type=int, default=20)
+    demo.add_argument("--exit", action="store_true", help="stop once the prediction is shown")
+    return parser
+
+
+def _add_server_options(parser: argparse.ArgumentParser, settings) -> None:
+    parser.add_argument("--host", default=settings.host, help="default: %(default)s")
+    parser.add_argument("--port", type=int, default=settings.port, help="default: %(default)s")
+
+
+def run_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+    from trainserve.redis_server import ensure_redis
+
+    url, embedded = ensure_redis(get_settings())
+    try:
+        uvicorn.run(create_app(redis_url=url), host=args.host, port=args.port,
+                    log_level="info", access_log=False)
+    finally:
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    import redis
+
+    from trainserve.redis_server import ensure_redis
+    from workers.celery_app import make_celery
+    from workers.state import Heartbeat
+
+    url, embedded = ensure_redis(get_settings())
+    os.environ["TRAINSERVE_REDIS_URL"] = url  # the forked training processes read it
+    get_settings.cache_clear()
+    heartbeat = Heartbeat(redis.Redis.from_url(url), get_settings().worker_heartbeat_seconds)
+    heartbeat.start()
+    try:
+        make_celery(url).worker_main(
+            ["worker", f"--concurrency={args.concurrency}", f"--loglevel={args.loglevel}",
+             "--pool=prefork", "--without-gossip", "--without-mingle"]
+        )
+    finally:
+        heartbeat.stop()
+        if embedded is not None:
+            embedded.stop()
+    return 0
+
+
+def run_up(args: argparse.Namespace) -> int:
+    from trainserve.stack import Stack
+
+    stack = Stack(get_settings(), args.host, args.port, args.workers).start()
+    try:
+        stack.wait_ready()
+    except (TimeoutError, RuntimeError) as error:
+        stack.stop()
+        print(f"trainserve: {error}", file=sys.stderr)
+        return 1
+    print(f"trainserve is up at {stack.base_url} (API docs: {stack.base_url}/docs); "
+          f"Redis {stack.redis_url}; data in {get_settings().home_dir}. Ctrl-C stops it.",
+          flush=True)
+    return stack.serve_forever()
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from trainserve.demo import run
+
+    return run(args)
+
+
+COMMANDS = {"up": run_up, "api": run_api, "worker": run_worker, "demo": run_demo}
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines are noise here
+    args = build_parser().parse_args(argv)
+    return COMMANDS[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""One ``Settings`` for the API and the workers, read from ``TRAINSERVE_*`` variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration; every field can be set as ``TRAINSERVE_<FIELD>`` (upper case)."""
+
+    model_config = SettingsConfigDict(env_prefix="TRAINSERVE_", extra="ignore")
+
+    home: Path = Field(
+        Path("~/.trainserve"),
+        description="Where the embedded Redis keeps its data and models are stored.",
+    )
+    redis_url: str | None = Field(
+        None, description="Redis to use; when unset an embedded Redis is started under home."
+    )
+    artifacts_dir: Path | None = Field(
+        None, description="Where SavedModels are written; defaults to <home>/artifacts."
+    )
+    data_dir: Path | None = Field(None, description="Searched first for data set files.")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    worker_concurrency: int = Field(1, ge=1, description="Training processes per worker.")
+    worker_heartbeat_seconds: float = Field(5.0, gt=0)
+    predict_max_instances: int = Field(10_000, ge=1)
+    model_cache_size: int = Field(8, ge=1, description="SavedModels kept loaded by the API.")
+    api_tf_threads: int = Field(
+        1, ge=0, description="TensorFlow threads for inference in the API (0: TF's default)."
+    )
+
+    @property
+    def home_dir(self) -> Path:
+        return self.home.expanduser().resolve()
+
+    @property
+    def artifacts_root(self) -> Path:
+        return (self.artifacts_dir or self.home_dir / "artifacts").expanduser().resolve()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings; tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings()

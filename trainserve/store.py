@@ -1,0 +1,162 @@
+"""Job records and the model registry, kept in Redis: the source of truth for both.
+
+Exceptions:
+
+    StoreError
+     └── NotFound
+          ├── JobNotFound
+          └── ModelNotFound     (an unknown model name, or a version it does not have)
+
+Keys (all under ``trainserve:``): ``job:<id>`` a job record as JSON; ``jobs`` a sorted
+set of job ids by creation order; ``model:<name>`` a hash of version → version record;
+``model:<name>:seq`` the last version number handed out; ``models`` the set of names.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+import redis
+
+PREFIX = "trainserve:"
+JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+FINISHED_STATES = ("succeeded", "failed", "cancelled")
+
+
+class StoreError(Exception):
+    """Base class of the store's errors."""
+
+
+class NotFound(StoreError):
+    """A record that was asked for does not exist."""
+
+
+class JobNotFound(NotFound):
+    pass
+
+
+class ModelNotFound(NotFound):
+    pass
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class JobStore:
+    """Create, read and update job records."""
+
+    def __init__(self, client: redis.Redis):
+        self.redis = client
+
+    @staticmethod
+    def _key(job_id: str) -> str:
+        return f"{PREFIX}job:{job_id}"
+
+    def create(self, spec: dict[str, Any], epochs: int) -> dict[str, Any]:
+        now = utc_now()
+        job = {
+            "id": uuid.uuid4().hex,
+            "status": "queued",
+            "spec": spec,
+            "progress": {"epoch": 0, "epochs": epochs},
+            "history": [],
+            "metrics": None,
+            "model": None,
+            "error": None,
+            "created_at": now,
+            "updated_at": now,
+            "started_at": None,
+            "finished_at": None,
+        }
+        order = self.redis.incr(f"{PREFIX}jobs:seq")
+        with self.redis.pipeline() as pipe:
+            pipe.set(self._key(job["id"]), json.dumps(job))
+            pipe.zadd(f"{PREFIX}jobs", {job["id"]: order})
+            pipe.execute()
+        return job
+
+    def get(self, job_id: str) -> dict[str, Any]:
+        raw = self.redis.get(self._key(job_id))
+        if raw is None:
+            raise JobNotFound(f"no job with id {job_id!r}")
+        return json.loads(raw)
+
+    def list(self, offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
+        """Jobs newest first, and how many there are in all."""
+        ids = self.redis.zrevrange(f"{PREFIX}jobs", offset, offset + limit - 1)
+        total = self.redis.zcard(f"{PREFIX}jobs")
+        raws = self.redis.mget([self._key(i.decode()) for i in ids]) if ids else []
+        return [json.loads(raw) for raw in raws if raw is not None], total
+
+    def update(
+        self,
+        job_id: str,
+        change: Callable[[dict[str, Any]], None],
+        extra: Callable[[redis.client.Pipeline], None] | None = None,
+    ) -> dict[str, Any]:
+        """Apply ``change`` to the record atomically (optimistic locking on the key).
+
+        ``extra`` queues more writes that must commit in the same transaction.
+        """
+        key = self._key(job_id)
+        result: dict[str, Any] = {}
+
+        def attempt(pipe: redis.client.Pipeline) -> None:
+            raw = pipe.get(key)
+            if raw is None:
+                raise JobNotFound(f"no job with id {job_id!r}")
+            job = json.loads(raw)
+            change(job)
+            job["updated_at"] = utc_now()
+            pipe.multi()
+            pipe.set(key, json.dumps(job))
+            if extra is not None:
+                extra(pipe)
+            result.update(job)
+
+        self.redis.transaction(attempt, key)
+        return result
+
+
+class ModelRegistry:
+    """Published model versions: ``model:<name>`` maps version numbers to records."""
+
+    def __init__(self, client: redis.Redis):
+        self.redis = client
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return f"{PREFIX}model:{name}"
+
+    def next_version(self, name: str) -> int:
+        return int(self.redis.incr(f"{self._key(name)}:seq"))
+
+    def queue_publish(self, pipe: redis.client.Pipeline, record: dict[str, Any]) -> None:
+        """Queue the writes that publish ``record`` into a caller's transaction."""
+        pipe.hset(self._key(record["name"]), str(record["version"]), json.dumps(record))
+        pipe.sadd(f"{PREFIX}models", record["name"])
+
+    def versions(self, name: str) -> list[dict[str, Any]]:
+        raw = self.redis.hgetall(self._key(name))
+        if not raw:
+            raise ModelNotFound(f"no model named {name!r}")
+        return sorted((json.loads(v) for v in raw.values()), key=lambda r: r["version"])
+
+    def resolve(self, name: str, version: int | None = None) -> dict[str, Any]:
+        """The record of ``version`` of model ``name``, or of its latest version."""
+        versions = self.versions(name)
+        if version is None:
+            return versions[-1]
+        for record in versions:
+            if record["version"] == version:
+                return record
+        known = ", ".join(str(r["version"]) for r in versions)
+        raise ModelNotFound(f"model {name!r} has no version {version}; it has: {known}")
+
+    def names(self) -> list[str]:
+        return sorted(n.decode() for n in self.redis.smembers(f"{PREFIX}models"))

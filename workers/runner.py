@@ -1,0 +1,97 @@
+"""Run one job: load its data, train, export, publish, and keep its record current."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from models.errors import ModelsError
+from models.spec import TrainingSpec
+from trainserve.settings import Settings
+from trainserve.store import FINISHED_STATES, JobStore, ModelRegistry, utc_now
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+PROBE_ROWS = 64
+
+
+def _start(job: dict[str, Any]) -> None:
+    job["status"] = "running"
+    job["attempts"] = job.get("attempts", 0) + 1
+    job["started_at"] = job["started_at"] or utc_now()
+    job["history"] = []  # a redelivered job starts over; its old epochs are not kept
+    job["progress"]["epoch"] = 0
+
+
+def _fail(store: JobStore, job_id: str, reason: str) -> None:
+    def change(job: dict[str, Any]) -> None:
+        job.update(status="failed", error=reason, finished_at=utc_now())
+
+    store.update(job_id, change)
+
+
+def run_job(job_id: str, store: JobStore, registry: ModelRegistry, settings: Settings) -> None:
+    """Train job ``job_id``; every outcome ends in its record, never as an exception."""
+    job = store.get(job_id)
+    if job["status"] in FINISHED_STATES:
+        log.info("job %s is already %s; nothing to do", job_id, job["status"])
+        return
+    if job.get("attempts", 0) >= MAX_ATTEMPTS:
+        _fail(store, job_id, f"gave up after {MAX_ATTEMPTS} attempts that did not finish")
+        return
+    store.update(job_id, _start)
+    try:
+        _train_and_publish(job_id, TrainingSpec.model_validate(job["spec"]), store, registry, settings)
+    except ModelsError as error:
+        _fail(store, job_id, str(error))
+    except Exception as error:  # a job must end failed with a reason, whatever broke
+        log.exception("job %s failed", job_id)
+        _fail(store, job_id, f"internal error while training: {type(error).__name__}: {error}")
+
+
+def _train_and_publish(
+    job_id: str, spec: TrainingSpec, store: JobStore, registry: ModelRegistry, settings: Settings
+) -> None:
+    from models.datasets import load_dataset
+    from models.export import export_network
+    from models.training import train
+
+    dataset = load_dataset(spec.dataset, settings.data_dir)
+
+    def record_epoch(entry: dict[str, Any]) -> None:
+        def change(job: dict[str, Any]) -> None:
+            job["history"].append(entry)
+            job["progress"]["epoch"] = entry["epoch"]
+
+        store.update(job_id, change)
+
+    result = train(spec, dataset, on_epoch=record_epoch)
+    name = spec.published_name
+    version = registry.next_version(name)
+    relative = f"models/{name}/{version}"
+    record = {
+        "name": name,
+        "version": version,
+        "job_id": job_id,
+        "created_at": utc_now(),
+        "dataset": dataset.name,
+        "n_features": dataset.n_features,
+        "n_classes": dataset.n_classes,
+        "class_names": list(dataset.class_names),
+        "metrics": result.test_metrics,
+        "path": relative,
+    }
+    export_network(
+        result.network, settings.artifacts_root / relative, dataset.x_test[:PROBE_ROWS], record
+    )
+
+    def succeed(job: dict[str, Any]) -> None:
+        job.update(
+            status="succeeded",
+            metrics=result.test_metrics,
+            model={"name": name, "version": version},
+            finished_at=utc_now(),
+        )
+
+    store.update(job_id, succeed, extra=lambda pipe: registry.queue_publish(pipe, record))
+    log.info("job %s published %s:%d %s", job_id, name, version, result.test_metrics)
