@@ -150,7 +150,9 @@ def load_digits(data_dir: Path | None = None) -> Dataset:
         random_state=0,
         stratify=bunch.target,
     )
-    return Dataset("digits", x_train, y_train, x_test, y_test, 16.0, tuple(str(d) for d in range(10)))
+    return Dataset(
+        "digits", x_train, y_train, x_test, y_test, 16.0, tuple(str(d) for d in range(10))
+    )
 
 
 BUILTIN_DATASETS: dict[str, Callable[[Path | None], Dataset]] = {

@@ -1,8 +1,8 @@
 """Exceptions raised by ``models``.
 
-    ModelsError
-     ├── DatasetUnavailable   the data set's files cannot be found or read
-     └── ExportMismatch       the reloaded SavedModel disagrees with the network
+ModelsError
+ ├── DatasetUnavailable   the data set's files cannot be found or read
+ └── ExportMismatch       the reloaded SavedModel disagrees with the network
 """
 
 

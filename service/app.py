@@ -42,8 +42,9 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         yield
         client.close()
 
-    app = FastAPI(title="trainserve", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+    app = FastAPI(
+        title="trainserve", version=__version__, description=DESCRIPTION, lifespan=lifespan
+    )
     install_error_handlers(app)
     for module in (jobs, predict, health):
         app.include_router(module.router)

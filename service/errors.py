@@ -12,6 +12,7 @@ validation errors name the field, what was received and what was expected.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import redis
@@ -42,8 +43,10 @@ class Unavailable(ServiceError):
 
 
 def _error(status_code: int, message: str, detail: Any = None) -> JSONResponse:
-    return JSONResponse({"detail": detail if detail is not None else message, "message": message},
-                        status_code=status_code)
+    return JSONResponse(
+        {"detail": detail if detail is not None else message, "message": message},
+        status_code=status_code,
+    )
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -51,12 +54,21 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _echo(value: Any) -> Any:
+    """What to send back of a received value: scalars as they are, anything else abridged."""
+    if isinstance(value, (bool, int, str)) or value is None:
+        return value if not isinstance(value, str) or len(value) <= 80 else _short(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return _short(value)  # NaN, containers (a whole body can be megabytes)
+
+
 def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
     """One line per error: ``field: what was expected (received: value)``."""
     lines = []
     for error in errors:
         where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
-        line = f"{where}: {error.get('msg', 'invalid')}"
+        line = f"{where}: {error.get('msg', 'invalid').removeprefix('Value error, ')}"
         if error.get("type") != "missing" and "input" in error:
             line += f" (received: {_short(error['input'])})"
         lines.append(line)
@@ -66,10 +78,14 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = jsonable_encoder(error.errors(), exclude={"url"})
-        for item in errors:
-            item.pop("url", None)
-        return _error(422, describe_validation_errors(errors), errors)
+        errors = [
+            {
+                **{k: v for k, v in item.items() if k not in ("url", "input", "ctx")},
+                **({"input": _echo(item["input"])} if "input" in item else {}),
+            }
+            for item in error.errors()
+        ]
+        return _error(422, describe_validation_errors(error.errors()), jsonable_encoder(errors))
 
     @app.exception_handler(ServiceError)
     async def service(request: Request, error: ServiceError) -> JSONResponse:
@@ -78,6 +94,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(store.NotFound)
     async def not_found(request: Request, error: store.NotFound) -> JSONResponse:
         return _error(404, str(error))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(500, f"internal error: {type(error).__name__}; see the API log")
 
     @app.exception_handler(redis.RedisError)
     async def redis_down(request: Request, error: redis.RedisError) -> JSONResponse:

@@ -17,15 +17,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="start Redis (embedded if no URL), the API and a worker")
     _add_server_options(up, settings)
-    up.add_argument("--workers", type=int, default=settings.worker_concurrency,
-                    help="training processes (default: %(default)s)")
+    up.add_argument(
+        "--workers",
+        type=int,
+        default=settings.worker_concurrency,
+        help="training processes (default: %(default)s)",
+    )
 
     api = commands.add_parser("api", help="start the HTTP API alone")
     _add_server_options(api, settings)
 
     worker = commands.add_parser("worker", help="start a Celery training worker alone")
-    worker.add_argument("--concurrency", type=int, default=settings.worker_concurrency,
-                        help="training processes (default: %(default)s)")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=settings.worker_concurrency,
+        help="training processes (default: %(default)s)",
+    )
     worker.add_argument("--loglevel", default="INFO")
 
     demo = commands.add_parser(
@@ -51,8 +59,13 @@ def run_api(args: argparse.Namespace) -> int:
 
     url, embedded = ensure_redis(get_settings())
     try:
-        uvicorn.run(create_app(redis_url=url), host=args.host, port=args.port,
-                    log_level="info", access_log=False)
+        uvicorn.run(
+            create_app(redis_url=url),
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            access_log=False,
+        )
     finally:
         if embedded is not None:
             embedded.stop()
@@ -73,8 +86,14 @@ def run_worker(args: argparse.Namespace) -> int:
     heartbeat.start()
     try:
         make_celery(url).worker_main(
-            ["worker", f"--concurrency={args.concurrency}", f"--loglevel={args.loglevel}",
-             "--pool=prefork", "--without-gossip", "--without-mingle"]
+            [
+                "worker",
+                f"--concurrency={args.concurrency}",
+                f"--loglevel={args.loglevel}",
+                "--pool=prefork",
+                "--without-gossip",
+                "--without-mingle",
+            ]
         )
     finally:
         heartbeat.stop()
@@ -93,9 +112,11 @@ def run_up(args: argparse.Namespace) -> int:
         stack.stop()
         print(f"trainserve: {error}", file=sys.stderr)
         return 1
-    print(f"trainserve is up at {stack.base_url} (API docs: {stack.base_url}/docs); "
-          f"Redis {stack.redis_url}; data in {get_settings().home_dir}. Ctrl-C stops it.",
-          flush=True)
+    print(
+        f"trainserve is up at {stack.base_url} (API docs: {stack.base_url}/docs); "
+        f"Redis {stack.redis_url}; data in {get_settings().home_dir}. Ctrl-C stops it.",
+        flush=True,
+    )
     return stack.serve_forever()
 
 

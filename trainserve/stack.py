@@ -37,8 +37,11 @@ class Stack:
         self.redis_url, self.redis = ensure_redis(self.settings)
         logs = self.settings.home_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "TRAINSERVE_REDIS_URL": self.redis_url,
-               "TRAINSERVE_HOME": str(self.settings.home_dir)}
+        env = {
+            **os.environ,
+            "TRAINSERVE_REDIS_URL": self.redis_url,
+            "TRAINSERVE_HOME": str(self.settings.home_dir),
+        }
         cli = [sys.executable, "-m", "trainserve.cli"]
         self.children["worker"] = spawn(
             [*cli, "worker", "--concurrency", str(self.workers)], env, logs / "worker.log"

@@ -41,7 +41,8 @@ def run_job(job_id: str, store: JobStore, registry: ModelRegistry, settings: Set
         return
     store.update(job_id, _start)
     try:
-        _train_and_publish(job_id, TrainingSpec.model_validate(job["spec"]), store, registry, settings)
+        spec = TrainingSpec.model_validate(job["spec"])
+        _train_and_publish(job_id, spec, store, registry, settings)
     except ModelsError as error:
         _fail(store, job_id, str(error))
     except Exception as error:  # a job must end failed with a reason, whatever broke

@@ -1,12 +1,12 @@
 """Exceptions raised by the SDK.
 
-    TrainserveError
-     ├── APIError               the server answered with an error status
-     │    ├── ValidationError   422: the request was refused; ``message`` says why
-     │    ├── NotFoundError     404: unknown job, model or version
-     │    └── UnavailableError  503: the service cannot serve right now
-     ├── JobFailed              ``wait`` saw the job end failed or cancelled
-     └── WaitTimeout            ``wait`` gave up before the job finished
+TrainserveError
+ ├── APIError               the server answered with an error status
+ │    ├── ValidationError   422: the request was refused; ``message`` says why
+ │    ├── NotFoundError     404: unknown job, model or version
+ │    └── UnavailableError  503: the service cannot serve right now
+ ├── JobFailed              ``wait`` saw the job end failed or cancelled
+ └── WaitTimeout            ``wait`` gave up before the job finished
 """
 
 from __future__ import annotations
@@ -47,8 +47,14 @@ class WaitTimeout(TrainserveError):
 
 
 def error_for(status_code: int, body: Any) -> APIError:
-    message = (body.get("message") or str(body.get("detail"))) if isinstance(body, dict) else str(body)
-    detail = body.get("detail") if isinstance(body, dict) else None
-    kind = {422: ValidationError, 400: ValidationError, 404: NotFoundError,
-            503: UnavailableError}.get(status_code, APIError)
+    if isinstance(body, dict):
+        message, detail = body.get("message") or str(body.get("detail")), body.get("detail")
+    else:
+        message, detail = str(body), None
+    kind = {
+        422: ValidationError,
+        400: ValidationError,
+        404: NotFoundError,
+        503: UnavailableError,
+    }.get(status_code, APIError)
     return kind(status_code, message, detail)

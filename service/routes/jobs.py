@@ -24,12 +24,11 @@ def create_job(spec: JobCreate, response: Response, store: StoreDep, celery: Cel
         celery.send_task(TRAIN_TASK, args=[job["id"]])
     except Exception as error:  # the broker's errors come from kombu, redis or sockets
         log.exception("could not enqueue job %s", job["id"])
-
-        def mark(record: dict) -> None:
-            record.update(status="failed", error=f"could not be queued: {error}",
-                          finished_at=utc_now())
-
-        store.update(job["id"], mark)
+        reason = f"could not be queued: {error}"
+        store.update(
+            job["id"],
+            lambda record: record.update(status="failed", error=reason, finished_at=utc_now()),
+        )
         raise Unavailable(f"the job queue is unavailable, try again shortly ({error})") from error
     response.headers["Location"] = f"/jobs/{job['id']}"
     return job
