@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         app.state.engine = InferenceEngine(
             settings.artifacts_root, settings.model_cache_size, settings.api_tf_threads
         )
+        threading.Thread(target=app.state.engine.warm_up, name="tf-warm-up", daemon=True).start()
         yield
         client.close()
 

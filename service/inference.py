@@ -41,6 +41,11 @@ class InferenceEngine:
             self._tf = tf
         return self._tf
 
+    def warm_up(self) -> None:
+        """Import and configure TensorFlow now, so the first prediction does not wait for it."""
+        with self._lock:
+            self._tensorflow()
+
     def _version_dir(self, record: dict[str, Any]) -> Path:
         path = (self.artifacts_root / record["path"]).resolve()
         if not path.is_relative_to(self.artifacts_root):
