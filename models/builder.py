@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import keras
 
-from models.spec import TrainingSpec
+from models.layers import make_activation, make_initializer
+from models.spec import BatchNormSpec, TrainingSpec
+
+
+def _batch_norm(options: BatchNormSpec, name: str) -> keras.layers.BatchNormalization:
+    return keras.layers.BatchNormalization(
+        momentum=options.momentum, epsilon=options.epsilon,
+        center=options.center, scale=options.scale, name=name,
+    )  # fmt: skip
 
 
 def build_network(
@@ -12,10 +20,12 @@ def build_network(
 ) -> keras.Model:
     """Build the feed-forward classifier described by ``spec``; it outputs logits.
 
-    Each hidden layer is ``Dense`` (the spec's kernel initializer, no bias when batch
-    normalization follows, since BN's beta replaces it) → ``BatchNormalization`` →
-    activation. The first layer divides the raw features by ``feature_scale``, so the
-    exported network takes features as the data set stores them.
+    Each hidden layer ``i`` is ``hidden{i}`` (``Dense`` with its kernel initializer; no
+    bias when batch normalization follows, since BN's beta replaces it), ``hidden{i}_bn``
+    and ``hidden{i}_act``, with BN before the activation (the chapter's placement) or
+    after it. The first layer divides the raw features by ``feature_scale``, so the
+    exported network takes features as the data set stores them. Layers are seeded
+    from ``spec.seed``: the same spec builds the same network.
 
     Args:
         spec: the training spec (architecture fields are used).
@@ -35,35 +45,47 @@ def build_network(
     bn = spec.batch_norm
     inputs = keras.Input(shape=(n_features,), name="features")
     x = keras.layers.Rescaling(1.0 / feature_scale, name="rescale")(inputs)
-    for index, units in enumerate(spec.hidden_layers, start=1):
+    if bn.enabled and bn.inputs:
+        x = _batch_norm(bn, "inputs_bn")(x)
+    for index, layer in enumerate(spec.layers(), start=1):
+        bn_before = bn.enabled and bn.placement == "before"
         x = keras.layers.Dense(
-            units,
-            kernel_initializer=spec.kernel_initializer,
-            use_bias=not bn.enabled,
+            layer.units,
+            kernel_initializer=make_initializer(layer.kernel_initializer, spec.seed + index),
+            use_bias=not bn_before,
             name=f"hidden{index}",
         )(x)
-        if bn.enabled:
-            x = keras.layers.BatchNormalization(
-                momentum=bn.momentum, epsilon=bn.epsilon, name=f"hidden{index}_bn"
-            )(x)
-        x = keras.layers.Activation(spec.activation, name=f"hidden{index}_{spec.activation}")(x)
-    logits = keras.layers.Dense(n_classes, name="logits")(x)
+        if bn_before:
+            x = _batch_norm(bn, f"hidden{index}_bn")(x)
+        x = make_activation(layer.activation, f"hidden{index}_act", spec.seed + index)(x)
+        if bn.enabled and bn.placement == "after":
+            x = _batch_norm(bn, f"hidden{index}_bn")(x)
+    logits = keras.layers.Dense(
+        n_classes, kernel_initializer=make_initializer("glorot_uniform", spec.seed), name="logits"
+    )(x)
+    if bn.enabled and bn.logits:
+        logits = _batch_norm(bn, "logits_bn")(logits)
     return keras.Model(inputs, logits, name="trainserve_network")
 
 
 def build_optimizer(spec: TrainingSpec) -> keras.optimizers.Optimizer:
-    """The optimizer named in the spec, with its learning rate."""
+    """The optimizer named in the spec, with its learning rate and clipping."""
     options = spec.optimizer
+    clipping = {"clipnorm": options.clipnorm, "clipvalue": options.clipvalue}
     if options.name == "sgd":
         return keras.optimizers.SGD(
             learning_rate=options.learning_rate,
             momentum=options.momentum,
             nesterov=options.nesterov,
+            **clipping,
+        )
+    if options.name == "rmsprop":
+        return keras.optimizers.RMSprop(
+            learning_rate=options.learning_rate, momentum=options.momentum, **clipping
         )
     classes = {
         "adam": keras.optimizers.Adam,
-        "rmsprop": keras.optimizers.RMSprop,
         "nadam": keras.optimizers.Nadam,
         "adagrad": keras.optimizers.Adagrad,
     }
-    return classes[options.name](learning_rate=options.learning_rate)
+    return classes[options.name](learning_rate=options.learning_rate, **clipping)

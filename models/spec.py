@@ -2,7 +2,9 @@
 
 The defaults are the chapter's network: two hidden layers of 300 and 100 units,
 He-normal initialization, batch normalization (momentum 0.9) before each ELU
-activation, plain SGD with learning rate 0.01, batches of 200, 20 epochs.
+activation, plain SGD with learning rate 0.01, batches of 200, 20 epochs. Every
+other choice the chapter discusses (initializers, activations, BN placement,
+optimizers, clipping, early stopping) is an option here.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from models.datasets import BUILTIN_DATASETS
 
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
-Activation = Literal["elu", "selu", "relu", "leaky_relu", "tanh", "sigmoid"]
-KernelInitializer = Literal[
-    "he_normal", "he_uniform", "glorot_normal", "glorot_uniform", "lecun_normal"
+ActivationName = Literal[
+    "elu", "selu", "relu", "leaky_relu", "rrelu", "prelu", "tanh", "sigmoid"
+]  # fmt: skip
+InitializerName = Literal[
+    "he_normal", "he_uniform", "glorot_normal", "glorot_uniform", "lecun_normal", "random_normal"
 ]
+SATURATING_ACTIVATIONS = ("sigmoid", "tanh", "elu", "selu")
 Units = Annotated[int, Field(ge=1, le=4096)]
 
 
@@ -26,42 +31,148 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class ActivationSpec(_Strict):
+    """An activation with its parameters; a bare name means its defaults."""
+
+    name: ActivationName
+    alpha: float | None = Field(
+        None, ge=0.0, le=10.0, description="leaky_relu slope (0.01) or elu alpha (1.0)"
+    )
+    lower: float | None = Field(None, ge=0.0, le=1.0, description="rrelu lowest slope (1/8)")
+    upper: float | None = Field(None, ge=0.0, le=1.0, description="rrelu highest slope (1/3)")
+
+    @model_validator(mode="after")
+    def _parameters_fit_the_name(self) -> ActivationSpec:
+        allowed = {"leaky_relu": {"alpha"}, "elu": {"alpha"}, "rrelu": {"lower", "upper"}}
+        given = {k for k in ("alpha", "lower", "upper") if getattr(self, k) is not None}
+        extra = given - allowed.get(self.name, set())
+        if extra:
+            raise ValueError(
+                f"{self.name} takes no {', '.join(sorted(extra))}; "
+                f"expected only: {', '.join(sorted(allowed.get(self.name, ()))) or 'a name'}"
+            )
+        if self.name == "rrelu" and self.slope_range[0] > self.slope_range[1]:
+            raise ValueError(f"rrelu needs lower <= upper; received {self.slope_range}")
+        return self
+
+    @property
+    def slope_range(self) -> tuple[float, float]:
+        lower = 1 / 8 if self.lower is None else self.lower
+        upper = 1 / 3 if self.upper is None else self.upper
+        return lower, upper
+
+
+class VarianceScalingSpec(_Strict):
+    scale: float = Field(2.0, gt=0.0, le=100.0)
+    mode: Literal["fan_in", "fan_avg", "fan_out"] = "fan_in"
+    distribution: Literal["truncated_normal", "untruncated_normal", "uniform"] = "truncated_normal"
+
+
+class VarianceScalingInitializer(_Strict):
+    """``{"variance_scaling": {...}}``: the general form behind He, Glorot and LeCun."""
+
+    variance_scaling: VarianceScalingSpec
+
+
+Activation = ActivationName | ActivationSpec
+Initializer = InitializerName | VarianceScalingInitializer
+
+
+class LayerSpec(_Strict):
+    """A hidden layer that overrides the spec-wide activation or initializer."""
+
+    units: Units
+    activation: Activation | None = None
+    kernel_initializer: Initializer | None = None
+
+
 class BatchNormSpec(_Strict):
-    """Batch normalization placed between each hidden Dense layer and its activation."""
+    """Batch normalization of each hidden layer, and optionally of the inputs and logits."""
 
     enabled: bool = True
     momentum: float = Field(0.9, gt=0.0, lt=1.0)
     epsilon: float = Field(0.001, gt=0.0, le=1.0)
+    center: bool = True
+    scale: bool = True
+    placement: Literal["before", "after"] = Field(
+        "before", description="before the activation (the chapter's) or after it"
+    )
+    inputs: bool = Field(False, description="also normalize the input features")
+    logits: bool = Field(False, description="also normalize the logits (the chapter's example)")
 
 
 class OptimizerSpec(_Strict):
-    """The optimizer and its learning rate (``momentum``/``nesterov`` apply to SGD)."""
+    """The optimizer, its learning rate and gradient clipping."""
 
     name: Literal["sgd", "adam", "rmsprop", "nadam", "adagrad"] = "sgd"
     learning_rate: float = Field(0.01, gt=0.0, le=10.0)
-    momentum: float = Field(0.0, ge=0.0, lt=1.0)
-    nesterov: bool = False
+    momentum: float = Field(0.0, ge=0.0, lt=1.0, description="sgd and rmsprop")
+    nesterov: bool = Field(False, description="sgd only")
+    clipnorm: float | None = Field(None, gt=0.0)
+    clipvalue: float | None = Field(None, gt=0.0)
 
     @model_validator(mode="after")
-    def _sgd_only_options(self) -> OptimizerSpec:
-        if self.name != "sgd" and (self.momentum or self.nesterov):
+    def _options_fit_the_optimizer(self) -> OptimizerSpec:
+        if self.momentum and self.name not in ("sgd", "rmsprop"):
             raise ValueError(
-                "`momentum` and `nesterov` apply to the sgd optimizer only. "
-                f"Received: name={self.name!r}, momentum={self.momentum}, "
-                f"nesterov={self.nesterov}"
+                f"`momentum` applies to the sgd and rmsprop optimizers only. "
+                f"Received: name={self.name!r}, momentum={self.momentum}"
+            )
+        if self.nesterov and self.name != "sgd":
+            raise ValueError(
+                f"`nesterov` applies to the sgd optimizer only; received {self.name!r}"
+            )
+        if self.clipnorm is not None and self.clipvalue is not None:
+            raise ValueError("set one of `clipnorm` and `clipvalue`, not both")
+        return self
+
+
+class EarlyStoppingSpec(_Strict):
+    """Stop when the validation loss (the training loss without validation) stops improving."""
+
+    patience: int = Field(3, ge=0, le=1000)
+    min_delta: float = Field(0.0, ge=0.0)
+    restore_best_weights: bool = True
+
+
+class DiagnosticsSpec(_Strict):
+    """The gradient-health report and the thresholds of its verdicts."""
+
+    enabled: bool = True
+    probe_size: int = Field(256, ge=8, le=4096, description="training rows in the probe batch")
+    vanishing_ratio: float = Field(
+        1e-3, gt=0.0, description="vanishing when first/last hidden kernel-gradient norm is below"
+    )
+    exploding_ratio: float = Field(
+        1e3, gt=0.0, description="exploding when first/last hidden kernel-gradient norm is above"
+    )
+    saturation_derivative: float = Field(
+        0.01, gt=0.0, description="a derivative below is saturated"
+    )
+    saturated_fraction: float = Field(
+        1 / 3, gt=0.0, le=1.0, description="saturated when a layer has more such activations"
+    )
+    dead_fraction: float = Field(0.5, gt=0.0, le=1.0, description="dead when more units are dead")
+
+    @model_validator(mode="after")
+    def _ratios_in_order(self) -> DiagnosticsSpec:
+        if self.vanishing_ratio >= self.exploding_ratio:
+            raise ValueError(
+                f"vanishing_ratio ({self.vanishing_ratio}) must be below "
+                f"exploding_ratio ({self.exploding_ratio})"
             )
         return self
 
 
 class TrainingSpec(_Strict):
-    """What to train: data set, architecture, optimizer and schedule."""
+    """What to train: data set, architecture, optimizer, schedule and diagnostics."""
 
     dataset: str = Field(description="A data set name: " + ", ".join(BUILTIN_DATASETS))
-    hidden_layers: list[Units] = Field(
+    hidden_layers: list[Units | LayerSpec] = Field(
         default_factory=lambda: [300, 100], min_length=1, max_length=20
     )
     activation: Activation = "elu"
-    kernel_initializer: KernelInitializer = "he_normal"
+    kernel_initializer: Initializer = "he_normal"
     batch_norm: BatchNormSpec = Field(default_factory=BatchNormSpec)
     optimizer: OptimizerSpec = Field(default_factory=OptimizerSpec)
     epochs: int = Field(20, ge=1, le=1000)
@@ -69,6 +180,8 @@ class TrainingSpec(_Strict):
     validation_split: float = Field(
         0.1, ge=0.0, le=0.5, description="Fraction of the training split held out."
     )
+    early_stopping: EarlyStoppingSpec | None = None
+    diagnostics: DiagnosticsSpec = Field(default_factory=DiagnosticsSpec)
     seed: int = Field(42, ge=0, le=2**31 - 1)
     model_name: str | None = Field(
         None,
@@ -97,3 +210,20 @@ class TrainingSpec(_Strict):
     def published_name(self) -> str:
         """The model name a successful job publishes under."""
         return self.model_name or self.dataset
+
+    def layers(self) -> list[LayerSpec]:
+        """Every hidden layer with its own activation and initializer filled in."""
+        return [
+            LayerSpec(
+                units=layer if isinstance(layer, int) else layer.units,
+                activation=activation_spec(getattr(layer, "activation", None) or self.activation),
+                kernel_initializer=getattr(layer, "kernel_initializer", None)
+                or self.kernel_initializer,
+            )
+            for layer in self.hidden_layers
+        ]
+
+
+def activation_spec(activation: Activation) -> ActivationSpec:
+    """The full form of an activation given by name or by spec."""
+    return ActivationSpec(name=activation) if isinstance(activation, str) else activation

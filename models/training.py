@@ -12,9 +12,11 @@ import numpy as np
 
 from models.builder import build_network, build_optimizer
 from models.datasets import Dataset
+from models.diagnostics import GradientHealth, GradientProbe, probe_batch
 from models.spec import TrainingSpec
 
 EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+Report = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -24,15 +26,15 @@ class TrainingResult:
     network: keras.Model
     history: list[dict[str, Any]] = field(default_factory=list)
     test_metrics: dict[str, float] = field(default_factory=dict)
+    stopped_early: bool = False
 
 
 class _EpochReporter(keras.callbacks.Callback):
-    """Times each epoch and hands its metrics to ``on_epoch``."""
+    """Times each epoch and hands its metrics (and health verdict) to ``on_epoch``."""
 
-    def __init__(self, epochs: int, on_epoch: Callable[[dict[str, Any]], None] | None):
+    def __init__(self, on_epoch: Report | None, health: GradientHealth | None):
         super().__init__()
-        self.epochs = epochs
-        self.on_epoch = on_epoch
+        self.on_epoch, self.health = on_epoch, health
         self.history: list[dict[str, Any]] = []
         self._started = 0.0
 
@@ -40,11 +42,14 @@ class _EpochReporter(keras.callbacks.Callback):
         self._started = time.perf_counter()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        # Runs after the health callback, so `seconds` includes its cost: honest timing.
         logs = logs or {}
         entry: dict[str, Any] = {"epoch": epoch + 1}
         for key in EPOCH_KEYS:
             entry[key] = float(logs[key]) if key in logs else None
         entry["seconds"] = round(time.perf_counter() - self._started, 4)
+        if self.health is not None and self.health.latest is not None:
+            entry["verdict"] = self.health.latest["verdict"]
         self.history.append(entry)
         if self.on_epoch is not None:
             self.on_epoch(entry)
@@ -62,18 +67,47 @@ def split_validation(
     return x[train], y[train], (x[val], y[val])
 
 
+def _callbacks(
+    spec: TrainingSpec,
+    network: keras.Model,
+    x: np.ndarray,
+    y: np.ndarray,
+    has_validation: bool,
+    on_epoch: Report | None,
+    on_report: Report | None,
+) -> tuple[list[keras.callbacks.Callback], keras.callbacks.EarlyStopping | None]:
+    health = None
+    if spec.diagnostics.enabled:
+        probe_x, probe_y = probe_batch(x, y, spec.diagnostics.probe_size, spec.seed)
+        health = GradientHealth(GradientProbe(network, spec, probe_x, probe_y), on_report)
+    stopper = None
+    if spec.early_stopping is not None:
+        stopper = keras.callbacks.EarlyStopping(
+            monitor="val_loss" if has_validation else "loss",
+            patience=spec.early_stopping.patience,
+            min_delta=spec.early_stopping.min_delta,
+            restore_best_weights=spec.early_stopping.restore_best_weights,
+        )
+    callbacks = [c for c in (health, _EpochReporter(on_epoch, health), stopper) if c is not None]
+    return callbacks, stopper
+
+
 def train(
     spec: TrainingSpec,
     dataset: Dataset,
-    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+    on_epoch: Report | None = None,
+    on_report: Report | None = None,
 ) -> TrainingResult:
     """Build, compile and train the network of ``spec`` on ``dataset``.
 
     Args:
         spec: the training spec.
         dataset: the data set; its test split is evaluated once training ends.
-        on_epoch: called after every finished epoch with that epoch's entry
-            (``epoch``, ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``, ``seconds``).
+        on_epoch: called after every finished epoch with that epoch's history entry
+            (``epoch``, ``loss``, ``accuracy``, ``val_loss``, ``val_accuracy``,
+            ``seconds`` and, with diagnostics on, ``verdict``).
+        on_report: called with the gradient-health report before training (epoch 0)
+            and after every epoch (see ``models.diagnostics``).
 
     Returns:
         A ``TrainingResult`` with the network, the history and the test metrics.
@@ -87,18 +121,22 @@ def train(
     x, y, validation = split_validation(
         dataset.x_train, dataset.y_train, spec.validation_split, spec.seed
     )
-    reporter = _EpochReporter(spec.epochs, on_epoch)
+    callbacks, stopper = _callbacks(
+        spec, network, x, y, validation is not None, on_epoch, on_report
+    )
     network.fit(
         x,
         y,
         batch_size=spec.batch_size,
         epochs=spec.epochs,
         validation_data=validation,
-        callbacks=[reporter],
+        callbacks=callbacks,
         verbose=0,
     )
+    reporter = next(c for c in callbacks if isinstance(c, _EpochReporter))
     scores = network.evaluate(
         dataset.x_test, dataset.y_test, batch_size=1024, verbose=0, return_dict=True
     )
     test_metrics = {"test_loss": float(scores["loss"]), "test_accuracy": float(scores["accuracy"])}
-    return TrainingResult(network, reporter.history, test_metrics)
+    stopped = stopper is not None and stopper.stopped_epoch > 0
+    return TrainingResult(network, reporter.history, test_metrics, stopped)

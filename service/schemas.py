@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.spec import TrainingSpec
+from models.spec import DiagnosticsSpec, TrainingSpec
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 MODEL_REF_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}(:[1-9][0-9]{0,8})?$"
@@ -28,6 +28,20 @@ class JobCreate(TrainingSpec):
 class Progress(BaseModel):
     epoch: int
     epochs: int
+    stopped_early: bool = False
+
+
+Verdict = list[Literal["healthy", "vanishing", "exploding", "saturated", "dead"]]
+
+
+class HealthSummary(BaseModel):
+    """The latest gradient-health verdict, the first one, and every problem seen so far."""
+
+    epoch: int
+    verdict: Verdict
+    gradient_ratio: float | None
+    initial_verdict: Verdict
+    problems_seen: list[str]
 
 
 class EpochPublic(BaseModel):
@@ -37,6 +51,7 @@ class EpochPublic(BaseModel):
     val_loss: float | None
     val_accuracy: float | None
     seconds: float
+    verdict: Verdict | None = None
 
 
 class ModelRef(BaseModel):
@@ -57,12 +72,49 @@ class JobPublic(BaseModel):
     history: list[EpochPublic]
     metrics: JobMetrics | None
     model: ModelRef | None
+    health: HealthSummary | None = None
     error: str | None
     attempts: int = 0
     created_at: str
     updated_at: str
     started_at: str | None
     finished_at: str | None
+
+
+class LayerHealth(BaseModel):
+    layer: int
+    units: int
+    activation: str
+    kernel_grad_norm: float | None
+    pre_activation_mean: float | None
+    pre_activation_std: float | None
+    activation_mean: float | None
+    activation_std: float | None
+    saturated_fraction: float | None = Field(
+        description="Share of activations with a derivative below the threshold "
+        "(sigmoid, tanh, elu, selu; null for the ReLU family)"
+    )
+    dead_fraction: float | None
+
+
+class EpochHealth(BaseModel):
+    epoch: int = Field(description="0 is the network before training")
+    loss: float | None = Field(description="Loss on the probe batch")
+    gradient_ratio: float | None = Field(
+        description="First hidden layer's kernel-gradient norm over the last one's"
+    )
+    verdict: Verdict
+    layers: list[LayerHealth]
+
+
+class ReportPublic(BaseModel):
+    """A job's gradient-health report: every measured epoch, layer by layer."""
+
+    job_id: str
+    status: JobStatus
+    enabled: bool
+    thresholds: DiagnosticsSpec
+    epochs: list[EpochHealth]
 
 
 class JobsPublic(BaseModel):

@@ -9,7 +9,8 @@ Exceptions:
 
 Keys (all under ``trainserve:``): ``job:<id>`` a job record as JSON; ``jobs`` a sorted
 set of job ids by creation order; ``model:<name>`` a hash of version → version record;
-``model:<name>:seq`` the last version number handed out; ``models`` the set of names.
+``model:<name>:seq`` the last version number handed out; ``models`` the set of names;
+``job:<id>:report`` a list of the job's gradient-health reports, one per measured epoch.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class JobStore:
             "history": [],
             "metrics": None,
             "model": None,
+            "health": None,
             "error": None,
             "created_at": now,
             "updated_at": now,
@@ -85,6 +87,13 @@ class JobStore:
         if raw is None:
             raise JobNotFound(f"no job with id {job_id!r}")
         return json.loads(raw)
+
+    def report_key(self, job_id: str) -> str:
+        return f"{self._key(job_id)}:report"
+
+    def report(self, job_id: str) -> list[dict[str, Any]]:
+        """The job's gradient-health reports, oldest first."""
+        return [json.loads(raw) for raw in self.redis.lrange(self.report_key(job_id), 0, -1)]
 
     def list(self, offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
         """Jobs newest first, and how many there are in all."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -15,12 +16,26 @@ MAX_ATTEMPTS = 3
 PROBE_ROWS = 64
 
 
+def health_summary(previous: dict[str, Any] | None, report: dict[str, Any]) -> dict[str, Any]:
+    """The job record's summary of its gradient-health reports so far."""
+    seen = set(previous["problems_seen"]) if previous else set()
+    seen.update(v for v in report["verdict"] if v != "healthy")
+    return {
+        "epoch": report["epoch"],
+        "verdict": report["verdict"],
+        "gradient_ratio": report["gradient_ratio"],
+        "initial_verdict": previous["initial_verdict"] if previous else report["verdict"],
+        "problems_seen": sorted(seen),
+    }
+
+
 def _start(job: dict[str, Any]) -> None:
     job["status"] = "running"
     job["attempts"] = job.get("attempts", 0) + 1
     job["started_at"] = job["started_at"] or utc_now()
     job["history"] = []  # a redelivered job starts over; its old epochs are not kept
     job["progress"]["epoch"] = 0
+    job["health"] = None
 
 
 def _fail(store: JobStore, job_id: str, reason: str) -> None:
@@ -39,7 +54,8 @@ def run_job(job_id: str, store: JobStore, registry: ModelRegistry, settings: Set
     if job.get("attempts", 0) >= MAX_ATTEMPTS:
         _fail(store, job_id, f"gave up after {MAX_ATTEMPTS} attempts that did not finish")
         return
-    store.update(job_id, _start)
+    # A redelivered job starts over: its earlier reports go with its earlier history.
+    store.update(job_id, _start, extra=lambda pipe: pipe.delete(store.report_key(job_id)))
     try:
         spec = TrainingSpec.model_validate(job["spec"])
         _train_and_publish(job_id, spec, store, registry, settings)
@@ -66,7 +82,17 @@ def _train_and_publish(
 
         store.update(job_id, change)
 
-    result = train(spec, dataset, on_epoch=record_epoch)
+    def record_report(report: dict[str, Any]) -> None:
+        def change(job: dict[str, Any]) -> None:
+            job["health"] = health_summary(job.get("health"), report)
+
+        store.update(
+            job_id,
+            change,
+            extra=lambda pipe: pipe.rpush(store.report_key(job_id), json.dumps(report)),
+        )
+
+    result = train(spec, dataset, on_epoch=record_epoch, on_report=record_report)
     name = spec.published_name
     version = registry.next_version(name)
     relative = f"models/{name}/{version}"
@@ -93,6 +119,7 @@ def _train_and_publish(
             model={"name": name, "version": version},
             finished_at=utc_now(),
         )
+        job["progress"]["stopped_early"] = result.stopped_early
 
     store.update(job_id, succeed, extra=lambda pipe: registry.queue_publish(pipe, record))
     log.info("job %s published %s:%d %s", job_id, name, version, result.test_metrics)

@@ -6,9 +6,10 @@ import logging
 
 from fastapi import APIRouter, Query, Response, status
 
+from models.spec import TrainingSpec
 from service.deps import CeleryDep, StoreDep
 from service.errors import Unavailable
-from service.schemas import JobCreate, JobPublic, JobsPublic
+from service.schemas import JobCreate, JobPublic, JobsPublic, ReportPublic
 from trainserve.store import utc_now
 from workers.celery_app import TRAIN_TASK
 
@@ -49,3 +50,33 @@ def list_jobs(
 def read_job(job_id: str, store: StoreDep) -> dict:
     """A job's status, progress, per-epoch history, metrics and published model."""
     return store.get(job_id)
+
+
+@router.get("/{job_id}/report", response_model=ReportPublic)
+def read_report(job_id: str, store: StoreDep) -> dict:
+    """The gradient-health report: per epoch and hidden layer, gradient norms,
+    activation statistics, saturation and dead units, and the verdict."""
+    job = store.get(job_id)
+    spec = TrainingSpec.model_validate(job["spec"])
+    return {
+        "job_id": job_id,
+        "status": job["status"],
+        "enabled": spec.diagnostics.enabled,
+        "thresholds": spec.diagnostics,
+        "epochs": store.report(job_id),
+    }
+
+
+@router.get(
+    "/{job_id}/report.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "A PNG image"}},
+)
+def read_report_png(job_id: str, store: StoreDep) -> Response:
+    """The report drawn: kernel-gradient norm per layer across epochs, learning curves."""
+    from models.report_plot import render_report_png
+
+    job = store.get(job_id)
+    title = f"job {job_id[:8]} ({job['spec']['dataset']}, {job['status']})"
+    png = render_report_png(store.report(job_id), job["history"], title)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})

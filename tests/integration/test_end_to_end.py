@@ -18,7 +18,9 @@ def test_job_succeeds_with_full_history_and_metrics(trained):
     assert (job.epoch, job.epochs) == (8, 8)
     assert [entry["epoch"] for entry in job.history] == list(range(1, 9))
     for entry in job.history:
-        assert set(entry) == {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"}
+        assert set(entry) == {
+            "epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "verdict"
+        }  # fmt: skip
         assert entry["seconds"] > 0 and np.isfinite(entry["loss"])
     assert job.history[-1]["loss"] < job.history[0]["loss"]
     assert job.metrics["test_accuracy"] >= 0.9
@@ -26,7 +28,8 @@ def test_job_succeeds_with_full_history_and_metrics(trained):
     raw = job.raw
     assert raw["created_at"] <= raw["started_at"] <= raw["finished_at"]
     assert raw["spec"]["hidden_layers"] == [64, 32]
-    assert raw["spec"]["batch_norm"] == {"enabled": True, "momentum": 0.9, "epsilon": 0.001}
+    assert raw["spec"]["batch_norm"]["momentum"] == 0.9
+    assert raw["health"]["verdict"] == ["healthy"] and raw["health"]["epoch"] == 8
 
 
 def test_progress_was_reported_while_running(trained):
@@ -69,7 +72,11 @@ def test_post_jobs_answers_202_with_location(stack, trained):
     response = httpx.post(f"{stack.base_url}/jobs", json={**TINY_SPEC, "epochs": 1})
     assert response.status_code == 202
     body = response.json()
-    assert body["status"] == "queued" and body["progress"] == {"epoch": 0, "epochs": 1}
+    assert body["status"] == "queued" and body["progress"] == {
+        "epoch": 0,
+        "epochs": 1,
+        "stopped_early": False,
+    }
     assert response.headers["location"] == f"/jobs/{body['id']}"
     assert httpx.get(stack.base_url + response.headers["location"]).json()["id"] == body["id"]
 

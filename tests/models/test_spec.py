@@ -48,10 +48,58 @@ def test_out_of_range_values_name_the_field(field, value):
     assert raised.value.errors()[0]["loc"][0] == field
 
 
-def test_momentum_is_for_sgd_only():
+def test_optimizer_options_must_fit_the_optimizer():
     TrainingSpec(dataset="digits", optimizer={"name": "sgd", "momentum": 0.9, "nesterov": True})
-    with pytest.raises(ValidationError, match="sgd optimizer only"):
+    TrainingSpec(dataset="digits", optimizer={"name": "rmsprop", "momentum": 0.9})
+    with pytest.raises(ValidationError, match="sgd and rmsprop optimizers only"):
         TrainingSpec(dataset="digits", optimizer={"name": "adam", "momentum": 0.9})
+    with pytest.raises(ValidationError, match="nesterov"):
+        TrainingSpec(dataset="digits", optimizer={"name": "rmsprop", "nesterov": True})
+    with pytest.raises(ValidationError, match="not both"):
+        TrainingSpec(dataset="digits", optimizer={"clipnorm": 1.0, "clipvalue": 0.5})
+
+
+@pytest.mark.parametrize(
+    ("activation", "message"),
+    [
+        ({"name": "relu", "alpha": 0.1}, "relu takes no alpha"),
+        ({"name": "elu", "lower": 0.1}, "elu takes no lower"),
+        ({"name": "rrelu", "lower": 0.5, "upper": 0.2}, "lower <= upper"),
+        ({"name": "swish"}, "name"),
+    ],
+)
+def test_activation_parameters_must_fit_the_activation(activation, message):
+    with pytest.raises(ValidationError, match=message):
+        TrainingSpec(dataset="digits", activation=activation)
+
+
+def test_layers_fill_in_spec_wide_choices():
+    spec = TrainingSpec(
+        dataset="digits",
+        activation={"name": "leaky_relu", "alpha": 0.2},
+        kernel_initializer="he_uniform",
+        hidden_layers=[10, {"units": 5, "activation": "tanh"}],
+    )
+    first, second = spec.layers()
+    assert (first.units, first.activation.name, first.activation.alpha) == (10, "leaky_relu", 0.2)
+    assert first.kernel_initializer == "he_uniform"
+    assert (second.units, second.activation.name) == (5, "tanh")
+    assert second.kernel_initializer == "he_uniform"
+
+
+def test_diagnostics_thresholds_are_checked():
+    assert TrainingSpec(dataset="digits").diagnostics.saturated_fraction == pytest.approx(1 / 3)
+    with pytest.raises(ValidationError, match="must be below"):
+        TrainingSpec(dataset="digits", diagnostics={"vanishing_ratio": 10, "exploding_ratio": 5})
+
+
+def test_variance_scaling_needs_a_known_mode():
+    spec = TrainingSpec(
+        dataset="digits", kernel_initializer={"variance_scaling": {"mode": "fan_avg"}}
+    )
+    assert spec.kernel_initializer.variance_scaling.scale == 2.0
+    with pytest.raises(ValidationError, match="fan_in"):
+        TrainingSpec(dataset="digits", kernel_initializer={"variance_scaling": {"mode": "fan"}})
 
 
 def test_spec_round_trips_through_json():

@@ -1,0 +1,90 @@
+"""Training with every option, exported and served back exactly."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from models.datasets import load_dataset
+from models.export import export_network, inference_probabilities, load_serving_fn
+from models.spec import TrainingSpec
+from models.training import train
+
+BASE = {"dataset": "digits", "hidden_layers": [16, 8], "epochs": 1, "batch_size": 64}
+OPTIONS = [
+    {"kernel_initializer": "random_normal", "activation": "sigmoid", "batch_norm": False},
+    {"kernel_initializer": "glorot_normal", "activation": "tanh"},
+    {
+        "kernel_initializer": {
+            "variance_scaling": {"scale": 1.0, "mode": "fan_out", "distribution": "uniform"}
+        }
+    },
+    {"activation": {"name": "leaky_relu", "alpha": 0.2}, "batch_norm": {"placement": "after"}},
+    {"activation": {"name": "rrelu", "lower": 0.05, "upper": 0.4}},
+    {"activation": "prelu", "batch_norm": {"inputs": True, "logits": True}},
+    {"activation": "selu", "kernel_initializer": "lecun_normal", "batch_norm": False},
+    {"activation": {"name": "elu", "alpha": 0.5}, "batch_norm": {"center": False, "scale": False}},
+    {"hidden_layers": [16, {"units": 8, "activation": "relu", "kernel_initializer": "he_uniform"}]},
+    {"optimizer": {"name": "sgd", "momentum": 0.9, "nesterov": True, "clipnorm": 1.0}},
+    {"optimizer": {"name": "adam", "learning_rate": 0.001, "clipvalue": 0.5}},
+    {"optimizer": {"name": "rmsprop", "learning_rate": 0.001}},
+    {"optimizer": {"name": "nadam", "learning_rate": 0.001}},
+    {"optimizer": {"name": "adagrad", "learning_rate": 0.05}},
+    {"validation_split": 0.0, "diagnostics": {"enabled": False}},
+]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_dataset("digits")
+
+
+@pytest.mark.parametrize("options", OPTIONS, ids=lambda o: "-".join(map(str, o))[:40])
+def test_every_option_trains_and_serves_what_it_trained(options, digits, tmp_path):
+    spec = TrainingSpec(**{**BASE, **options})
+    result = train(spec, digits)
+    assert len(result.history) == 1 and np.isfinite(result.history[0]["loss"])
+    path = export_network(result.network, tmp_path / "1", digits.x_test[:16], {})
+    _, serve = load_serving_fn(path)
+    served = serve(features=tf.constant(digits.x_test[:100]))["probabilities"].numpy()
+    expected = inference_probabilities(result.network, digits.x_test[:100])
+    np.testing.assert_allclose(served, expected, atol=1e-5)
+
+
+def test_reports_come_before_training_and_after_each_epoch(digits):
+    reports = []
+    result = train(TrainingSpec(**{**BASE, "epochs": 2}), digits, on_report=reports.append)
+    assert [r["epoch"] for r in reports] == [0, 1, 2]
+    assert [e["verdict"] for e in result.history] == [r["verdict"] for r in reports[1:]]
+
+
+def test_no_reports_when_diagnostics_are_off(digits):
+    reports = []
+    result = train(
+        TrainingSpec(**{**BASE, "diagnostics": {"enabled": False}}),
+        digits,
+        on_report=reports.append,
+    )
+    assert reports == [] and "verdict" not in result.history[0]
+
+
+def test_early_stopping_stops_when_validation_loss_stalls(digits):
+    # A learning rate this small cannot improve the validation loss by min_delta.
+    spec = TrainingSpec(
+        **{
+            **BASE,
+            "epochs": 30,
+            "optimizer": {"learning_rate": 1e-6},
+            "early_stopping": {"patience": 2, "min_delta": 0.1},
+        }
+    )
+    result = train(spec, digits)
+    assert result.stopped_early and len(result.history) == 3
+
+
+def test_same_spec_and_seed_train_identically(digits):
+    spec = TrainingSpec(**{**BASE, "epochs": 2, "activation": "rrelu"})
+
+    def run():
+        return [{k: v for k, v in e.items() if k != "seconds"} for e in train(spec, digits).history]
+
+    assert run() == run()
