@@ -7,6 +7,7 @@ from typing import Any
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 # Figures are made without pyplot: no global state, so the API can draw from threads.
 
@@ -30,7 +31,8 @@ def _gradient_panel(axis, reports: list[dict[str, Any]]) -> None:
         )
     axis.set_yscale("log")
     axis.set_xlabel("epoch (0: before training)")
-    axis.legend(fontsize="small", ncol=2)
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axis.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     last = reports[-1]
     axis.text(
         0.01,
@@ -63,6 +65,7 @@ def _curves_panel(axis, history: list[dict[str, Any]]) -> None:
                 label=key,
             )
     axis.set_xlabel("epoch")
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.legend(fontsize="small")
 
 

@@ -34,9 +34,8 @@ def _progress_printer():
 
 
 def _train_and_predict(client, dataset_name: str, epochs: int) -> int:
-    from trainserve_client import JobFailed
-
     from models.datasets import load_dataset
+    from trainserve_client import JobFailed
 
     spec = {"dataset": dataset_name, "epochs": epochs}  # everything else: the chapter's defaults
     job = client.submit(spec)

@@ -92,6 +92,17 @@ class Client:
                 raise WaitTimeout(f"job {job_id} still {job.status} after {timeout:.0f} s")
             time.sleep(poll_interval)
 
+    def report(self, job_id: str) -> dict[str, Any]:
+        """The job's gradient-health report: per epoch and hidden layer, as JSON."""
+        return self._request("GET", f"/jobs/{job_id}/report")
+
+    def report_png(self, job_id: str) -> bytes:
+        """The report drawn as a PNG (gradient norms per layer, learning curves)."""
+        response = self._http.get(f"/jobs/{job_id}/report.png")
+        if response.is_error:
+            raise error_for(response.status_code, response.json())
+        return response.content
+
     def predict(self, model: str, instances: Iterable[Sequence[float]] | Any) -> PredictResult:
         """Classify rows of raw features with ``model`` (``name`` or ``name:version``)."""
         rows = instances.tolist() if hasattr(instances, "tolist") else [list(r) for r in instances]

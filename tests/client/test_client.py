@@ -5,6 +5,7 @@ import json
 import httpx
 import numpy as np
 import pytest
+
 import trainserve_client
 from trainserve_client import (
     Client,

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from trainserve_client import Client
 
 from tests.integration.stack import RunningStack
+from trainserve_client import Client
 
 # Small enough to train in seconds on two cores, good enough to check accuracy.
 TINY_SPEC = {

@@ -41,10 +41,7 @@ def story(client, stack):
     finished = {
         name: client.wait(job.id, timeout=300, poll_interval=0.3) for name, job in submitted.items()
     }
-    reports = {
-        name: httpx.get(f"{stack.base_url}/jobs/{job.id}/report").json()
-        for name, job in finished.items()
-    }
+    reports = {name: client.report(job.id) for name, job in finished.items()}
     return finished, reports
 
 
@@ -95,11 +92,12 @@ def test_report_has_every_statistic_for_every_layer(story):
             assert 0 <= layer["saturated_fraction"] <= 1 and 0 <= layer["dead_fraction"] <= 1
 
 
-def test_report_png_is_a_picture(story, stack):
+def test_report_png_is_a_picture(story, stack, client):
     jobs, _ = story
     response = httpx.get(f"{stack.base_url}/jobs/{jobs['sigmoid_glorot'].id}/report.png")
     assert response.status_code == 200 and response.headers["content-type"] == "image/png"
-    png = response.content
+    png = client.report_png(jobs["sigmoid_glorot"].id)
+    assert png == response.content
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert (width, height) == (1200, 450) and len(png) > 20_000

@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 import pytest
-from trainserve_client import Client
 
 from tests.integration.conftest import TINY_SPEC
 from tests.integration.stack import RunningStack
+from trainserve_client import Client
 
 pytestmark = pytest.mark.integration
 
