@@ -7,14 +7,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import redis
+import redis.asyncio
 from fastapi import FastAPI
 
 from service.errors import install_error_handlers
 from service.inference import InferenceEngine
-from service.routes import health, jobs, predict
+from service.resolver import ModelResolver
+from service.routes import health, jobs, kserve, models, predict, tfserving
 from trainserve import __version__
+from trainserve.registry import ModelRegistry
 from trainserve.settings import Settings, get_settings
-from trainserve.store import JobStore, ModelRegistry
+from trainserve.store import JobStore
 from workers.celery_app import make_celery
 
 DESCRIPTION = """Train batch-normalized deep feed-forward networks from a JSON spec
@@ -32,22 +35,31 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = redis.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
+        aclient = redis.asyncio.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
         app.state.settings = settings
-        app.state.redis = client
+        app.state.redis, app.state.aredis = client, aclient
         app.state.store = JobStore(client)
         app.state.registry = ModelRegistry(client)
+        app.state.resolver = ModelResolver(aclient)
         app.state.celery = make_celery(url)
         app.state.engine = InferenceEngine(
-            settings.artifacts_root, settings.model_cache_size, settings.api_tf_threads
+            settings.artifacts_root,
+            cache_size=settings.model_cache_size,
+            tf_threads=settings.api_tf_threads,
+            batching=settings.predict_batching,
+            max_batch_size=settings.predict_max_batch_size,
+            batch_wait=settings.predict_batch_wait_ms / 1000,
         )
         threading.Thread(target=app.state.engine.warm_up, name="tf-warm-up", daemon=True).start()
         yield
+        app.state.engine.close()
+        await aclient.aclose()
         client.close()
 
     app = FastAPI(
         title="trainserve", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     install_error_handlers(app)
-    for module in (jobs, predict, health):
+    for module in (jobs, predict, models, tfserving, kserve, health):
         app.include_router(module.router)
     return app

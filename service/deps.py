@@ -8,8 +8,9 @@ from celery import Celery
 from fastapi import Depends, Request
 
 from service.inference import InferenceEngine
+from trainserve.registry import ModelRegistry
 from trainserve.settings import Settings
-from trainserve.store import JobStore, ModelRegistry
+from trainserve.store import JobStore
 
 
 def _state(request: Request):

@@ -1,12 +1,17 @@
 """The API's exceptions and their translation to HTTP, in one place.
 
     ServiceError (500)
-     ├── InvalidInput (422)      a well-formed request the service cannot act on
-     ├── NotFound (404)          an unknown job, model or version
+     ├── InvalidInput (422)      a request the service cannot act on
+     ├── NotFound (404)          an unknown job, model, version or label
+     ├── Conflict (409)          the change would break something that depends on it
      └── Unavailable (503)       Redis or the broker cannot be reached
 
 Store errors (``trainserve.store``) and Redis errors are translated here too, and
 validation errors name the field, what was received and what was expected.
+
+Native routes answer ``{"detail", "message"}``. The TensorFlow Serving (``/v1/``) and
+KServe V2 (``/v2/``) routes answer ``{"error": message}`` as those protocols do, with
+400 where the native API says 422.
 """
 
 from __future__ import annotations
@@ -38,11 +43,21 @@ class NotFound(ServiceError):
     status_code = status.HTTP_404_NOT_FOUND
 
 
+class Conflict(ServiceError):
+    status_code = status.HTTP_409_CONFLICT
+
+
 class Unavailable(ServiceError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
 
 
-def _error(status_code: int, message: str, detail: Any = None) -> JSONResponse:
+COMPATIBLE_PREFIXES = ("/v1/", "/v2/", "/v2")
+
+
+def _error(request: Request, status_code: int, message: str, detail: Any = None) -> JSONResponse:
+    if request.url.path.startswith(COMPATIBLE_PREFIXES):
+        code = status.HTTP_400_BAD_REQUEST if status_code == 422 else status_code
+        return JSONResponse({"error": message}, status_code=code)
     return JSONResponse(
         {"detail": detail if detail is not None else message, "message": message},
         status_code=status_code,
@@ -85,22 +100,27 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for item in error.errors()
         ]
-        return _error(422, describe_validation_errors(error.errors()), jsonable_encoder(errors))
+        message = describe_validation_errors(error.errors())
+        return _error(request, 422, message, jsonable_encoder(errors))
 
     @app.exception_handler(ServiceError)
     async def service(request: Request, error: ServiceError) -> JSONResponse:
-        return _error(error.status_code, str(error))
+        return _error(request, error.status_code, str(error))
 
     @app.exception_handler(store.NotFound)
     async def not_found(request: Request, error: store.NotFound) -> JSONResponse:
-        return _error(404, str(error))
+        return _error(request, 404, str(error))
+
+    @app.exception_handler(store.Conflict)
+    async def conflict(request: Request, error: store.Conflict) -> JSONResponse:
+        return _error(request, 409, str(error))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(500, f"internal error: {type(error).__name__}; see the API log")
+        return _error(request, 500, f"internal error: {type(error).__name__}; see the API log")
 
     @app.exception_handler(redis.RedisError)
     async def redis_down(request: Request, error: redis.RedisError) -> JSONResponse:
         log.warning("Redis error on %s: %s", request.url.path, error)
-        return _error(503, f"the job store is unavailable, try again shortly ({error})")
+        return _error(request, 503, f"the job store is unavailable, try again shortly ({error})")

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from models.spec import DiagnosticsSpec, TrainingSpec
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
-MODEL_REF_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}(:[1-9][0-9]{0,8})?$"
+MODEL_REF_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}(:[a-z0-9][a-z0-9_-]{0,63})?$"
 
 
 class JobCreate(TrainingSpec):
@@ -128,7 +128,8 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class PredictRequest(BaseModel):
-    """Feature rows to classify with a published model."""
+    """Feature rows to classify with a published model (documents the body; the route
+    parses it with orjson and NumPy, which is much faster for long rows)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -137,16 +138,24 @@ class PredictRequest(BaseModel):
 
     model: str = Field(
         pattern=MODEL_REF_PATTERN,
-        description="`name` for the latest version, or `name:version`.",
+        description="`name` (latest version), `name:version` or `name:label`.",
     )
     instances: list[list[FiniteFloat]] = Field(
         min_length=1, description="Rows of raw features, as the data set stores them."
     )
+    top_k: int | None = Field(None, ge=1, description="Also list the k likeliest classes.")
+
+
+class TopClass(BaseModel):
+    label: int
+    class_name: str
+    probability: float
 
 
 class Prediction(BaseModel):
     label: int
     probabilities: list[float]
+    top_k: list[TopClass] | None = None
 
 
 class PredictResponse(BaseModel):
@@ -162,3 +171,33 @@ class Readiness(BaseModel):
     ready: bool
     redis: bool
     workers: int
+
+
+class ModelVersionPublic(BaseModel):
+    version: int
+    state: Literal["AVAILABLE"] = "AVAILABLE"
+    job_id: str
+    created_at: str
+    dataset: str
+    n_features: int
+    n_classes: int
+    class_names: list[str]
+    metrics: JobMetrics
+    labels: list[str]
+
+
+class ModelPublic(BaseModel):
+    name: str
+    latest_version: int
+    labels: dict[str, int] = Field(description="Label → version; `latest` is always there")
+    versions: list[ModelVersionPublic]
+
+
+class ModelsPublic(BaseModel):
+    items: list[ModelPublic]
+
+
+class LabelUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(ge=1, description="The version the label should point to")

@@ -29,7 +29,18 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535)
     worker_concurrency: int = Field(1, ge=1, description="Training processes per worker.")
     worker_heartbeat_seconds: float = Field(5.0, gt=0)
-    predict_max_instances: int = Field(10_000, ge=1)
+    predict_max_instances: int = Field(10_000, ge=1, description="Rows accepted per call.")
+    predict_batching: bool = Field(
+        True, description="Batch concurrent predict requests into one inference call."
+    )
+    predict_max_batch_size: int = Field(256, ge=1, description="Rows per batched call.")
+    predict_batch_wait_ms: float = Field(
+        0.0,
+        ge=0.0,
+        le=1000.0,
+        description="How long a batch waits for more rows; 0 takes only those already queued, "
+        "so an idle server adds no wait.",
+    )
     model_cache_size: int = Field(8, ge=1, description="SavedModels kept loaded by the API.")
     api_tf_threads: int = Field(
         1, ge=0, description="TensorFlow threads for inference in the API (0: TF's default)."

@@ -3,14 +3,15 @@
 Exceptions:
 
     StoreError
-     └── NotFound
-          ├── JobNotFound
-          └── ModelNotFound     (an unknown model name, or a version it does not have)
+     ├── NotFound
+     │    ├── JobNotFound
+     │    └── ModelNotFound     (an unknown model name, or a version or label it lacks)
+     └── Conflict               (the change would break something that depends on it)
 
 Keys (all under ``trainserve:``): ``job:<id>`` a job record as JSON; ``jobs`` a sorted
-set of job ids by creation order; ``model:<name>`` a hash of version → version record;
-``model:<name>:seq`` the last version number handed out; ``models`` the set of names;
+set of job ids by creation order;
 ``job:<id>:report`` a list of the job's gradient-health reports, one per measured epoch.
+The model registry's keys are described in ``trainserve.registry``.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class JobNotFound(NotFound):
 
 
 class ModelNotFound(NotFound):
+    pass
+
+
+class Conflict(StoreError):
     pass
 
 
@@ -130,42 +135,3 @@ class JobStore:
 
         self.redis.transaction(attempt, key)
         return result
-
-
-class ModelRegistry:
-    """Published model versions: ``model:<name>`` maps version numbers to records."""
-
-    def __init__(self, client: redis.Redis):
-        self.redis = client
-
-    @staticmethod
-    def _key(name: str) -> str:
-        return f"{PREFIX}model:{name}"
-
-    def next_version(self, name: str) -> int:
-        return int(self.redis.incr(f"{self._key(name)}:seq"))
-
-    def queue_publish(self, pipe: redis.client.Pipeline, record: dict[str, Any]) -> None:
-        """Queue the writes that publish ``record`` into a caller's transaction."""
-        pipe.hset(self._key(record["name"]), str(record["version"]), json.dumps(record))
-        pipe.sadd(f"{PREFIX}models", record["name"])
-
-    def versions(self, name: str) -> list[dict[str, Any]]:
-        raw = self.redis.hgetall(self._key(name))
-        if not raw:
-            raise ModelNotFound(f"no model named {name!r}")
-        return sorted((json.loads(v) for v in raw.values()), key=lambda r: r["version"])
-
-    def resolve(self, name: str, version: int | None = None) -> dict[str, Any]:
-        """The record of ``version`` of model ``name``, or of its latest version."""
-        versions = self.versions(name)
-        if version is None:
-            return versions[-1]
-        for record in versions:
-            if record["version"] == version:
-                return record
-        known = ", ".join(str(r["version"]) for r in versions)
-        raise ModelNotFound(f"model {name!r} has no version {version}; it has: {known}")
-
-    def names(self) -> list[str]:
-        return sorted(n.decode() for n in self.redis.smembers(f"{PREFIX}models"))

@@ -8,8 +8,9 @@ from typing import Any
 
 from models.errors import ModelsError
 from models.spec import TrainingSpec
+from trainserve.registry import ModelRegistry
 from trainserve.settings import Settings
-from trainserve.store import FINISHED_STATES, JobStore, ModelRegistry, utc_now
+from trainserve.store import FINISHED_STATES, JobStore, utc_now
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3

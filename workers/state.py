@@ -10,8 +10,9 @@ from functools import lru_cache
 
 import redis
 
+from trainserve.registry import ModelRegistry
 from trainserve.settings import Settings, get_settings
-from trainserve.store import PREFIX, JobStore, ModelRegistry
+from trainserve.store import PREFIX, JobStore
 
 WORKERS_KEY = f"{PREFIX}workers"
 

@@ -94,15 +94,15 @@ def test_predict_nan_is_refused(api, trained):
     response = api.post("/predict", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 422
     message = response.json()["message"]
-    assert "instances.0.63" in message and "finite" in message
+    assert "instances[0][63]" in message and "finite" in message and "nan" in message
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"model": "digits-e2e", "instances": []}, "instances"),
-        ({"model": "digits-e2e", "instances": [["a"] * 64]}, "instances.0.0"),
-        ({"model": "digits-e2e", "instances": [1, 2]}, "instances.0"),
+        ({"model": "digits-e2e", "instances": [["a"] * 64]}, "instances[0][0]"),
+        ({"model": "digits-e2e", "instances": [1, 2]}, "instances[0]"),
         ({"model": "digits-e2e:0", "instances": [[0.0] * 64]}, "model"),
         ({"model": "../etc", "instances": [[0.0] * 64]}, "model"),
         ({"instances": [[0.0] * 64]}, "model"),
