@@ -60,6 +60,6 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         title="trainserve", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     install_error_handlers(app)
-    for module in (jobs, predict, models, tfserving, kserve, health):
+    for module in (predict, jobs, models, tfserving, kserve, health):
         app.include_router(module.router)
     return app

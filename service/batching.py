@@ -92,5 +92,10 @@ class MicroBatcher:
                 start += len(part)
 
     def close(self) -> None:
+        """Stop the batcher; requests still queued are failed, none is left hanging."""
         if self._task is not None:
             self._task.cancel()
+        while self._pending:
+            _, future = self._pending.popleft()
+            if not future.done():
+                future.set_exception(RuntimeError("the model was unloaded; retry the request"))

@@ -10,6 +10,7 @@ dedicated thread, off the event loop. The least recently used versions are dropp
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,14 @@ import numpy as np
 
 from service.batching import MicroBatcher
 from service.errors import NotFound
+
+
+def _freeze_long_lived_objects() -> None:
+    # TensorFlow leaves millions of objects behind; every full garbage collection would
+    # walk them all, a pause of a few hundred milliseconds under load. Frozen objects
+    # are never scanned again.
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass
@@ -67,6 +76,7 @@ class InferenceEngine:
     def warm_up(self) -> None:
         """Import and configure TensorFlow now, so the first prediction does not wait for it."""
         self._tensorflow()
+        _freeze_long_lived_objects()
 
     def version_dir(self, record: dict[str, Any]) -> Path:
         path = (self.artifacts_root / record["path"]).resolve()
@@ -89,6 +99,7 @@ class InferenceEngine:
             return serve(features=tf.constant(rows))["probabilities"].numpy()
 
         infer(np.zeros((1, record["n_features"]), np.float32))  # warm up: trace and allocate
+        _freeze_long_lived_objects()
         return module, infer
 
     async def _version(self, record: dict[str, Any]) -> LoadedVersion:
