@@ -155,6 +155,9 @@ def load_digits(data_dir: Path | None = None) -> Dataset:
     )
 
 
+# (features, classes) of each built-in data set, known without loading it.
+BUILTIN_SHAPES = {"fashion_mnist": (784, 10), "mnist": (784, 10), "digits": (64, 10)}
+
 BUILTIN_DATASETS: dict[str, Callable[[Path | None], Dataset]] = {
     "fashion_mnist": load_fashion_mnist,
     "mnist": load_mnist,

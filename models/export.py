@@ -65,6 +65,8 @@ def export_network(
         ``destination``.
     """
     destination = Path(destination)
+    if destination.exists():
+        raise FileExistsError(f"{destination} exists; a version is never overwritten")
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}-", dir=destination.parent))
     try:

@@ -13,9 +13,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models.datasets import BUILTIN_DATASETS
+from models.datasets import BUILTIN_DATASETS, BUILTIN_SHAPES
 
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+MAX_PARAMETERS = 50_000_000
+MAX_ACTIVATION_BYTES = 4 * 2**30  # per training step, forward and backward together
 
 ActivationName = Literal[
     "elu", "selu", "relu", "leaky_relu", "rrelu", "prelu", "tanh", "sigmoid"
@@ -205,6 +207,37 @@ class TrainingSpec(_Strict):
         if isinstance(value, bool):
             return {"enabled": value}
         return value
+
+    @model_validator(mode="after")
+    def _fits_in_memory(self) -> TrainingSpec:
+        parameters = self.estimated_parameters()
+        if parameters > MAX_PARAMETERS:
+            raise ValueError(
+                f"the network would have about {parameters:,} parameters; the limit is "
+                f"{MAX_PARAMETERS:,}. Use fewer or narrower hidden_layers"
+            )
+        units = sum(
+            layer if isinstance(layer, int) else layer.units for layer in self.hidden_layers
+        )
+        # Pre-activations, BN outputs, activations and their gradients, in float32.
+        step_bytes = self.batch_size * units * 4 * 6
+        if step_bytes > MAX_ACTIVATION_BYTES:
+            raise ValueError(
+                f"a batch of {self.batch_size} through {units} hidden units needs about "
+                f"{step_bytes / 2**30:.1f} GiB per step; the limit is "
+                f"{MAX_ACTIVATION_BYTES / 2**30:.0f} GiB. Lower batch_size or the layer widths"
+            )
+        return self
+
+    def estimated_parameters(self) -> int:
+        """Weights of the network on this spec's data set (kernels, biases, BN)."""
+        n_features, n_classes = BUILTIN_SHAPES.get(self.dataset, (784, 10))
+        widths = [layer if isinstance(layer, int) else layer.units for layer in self.hidden_layers]
+        total, previous = 0, n_features
+        for width in [*widths, n_classes]:
+            total += previous * width + 4 * width  # kernel; bias or BN's four vectors
+            previous = width
+        return total
 
     @property
     def published_name(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ import numpy as np
 from models.builder import build_network, build_optimizer
 from models.datasets import Dataset
 from models.diagnostics import GradientHealth, GradientProbe, probe_batch
+from models.errors import TrainingDiverged
 from models.spec import TrainingSpec
 
 EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -53,6 +55,8 @@ class _EpochReporter(keras.callbacks.Callback):
         self.history.append(entry)
         if self.on_epoch is not None:
             self.on_epoch(entry)
+        if entry["loss"] is None or not math.isfinite(entry["loss"]):
+            self.model.stop_training = True  # nothing good can come of more epochs
 
 
 def split_validation(
@@ -134,6 +138,12 @@ def train(
         verbose=0,
     )
     reporter = next(c for c in callbacks if isinstance(c, _EpochReporter))
+    last = reporter.history[-1]
+    if last["loss"] is None or not math.isfinite(last["loss"]):
+        raise TrainingDiverged(
+            f"training diverged at epoch {last['epoch']}: the loss became {last['loss']}. "
+            "Lower optimizer.learning_rate, set optimizer.clipnorm, or turn batch_norm on."
+        )
     scores = network.evaluate(
         dataset.x_test, dataset.y_test, batch_size=1024, verbose=0, return_dict=True
     )

@@ -120,7 +120,9 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _error(request, 500, f"internal error: {type(error).__name__}; see the API log")
 
-    @app.exception_handler(redis.RedisError)
+    @app.exception_handler(redis.ConnectionError)
+    @app.exception_handler(redis.TimeoutError)
+    @app.exception_handler(redis.BusyLoadingError)
     async def redis_down(request: Request, error: redis.RedisError) -> JSONResponse:
         log.warning("Redis error on %s: %s", request.url.path, error)
         return _error(request, 503, f"the job store is unavailable, try again shortly ({error})")

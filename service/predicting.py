@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 from fastapi import Request
 
+from service.errors import InvalidInput
 from service.parsing import model_label, rows_to_array
 
 
@@ -24,4 +25,11 @@ async def probabilities(
     matrix = rows_to_array(
         rows, field, record["n_features"], settings.predict_max_instances, model_label(record)
     )
-    return await request.app.state.engine.predict(record, matrix)
+    output = await request.app.state.engine.predict(record, matrix)
+    if not np.isfinite(output).all():
+        row = int(np.argwhere(~np.isfinite(output))[0][0])
+        raise InvalidInput(
+            f"{field}[{row}]: the values are too large for this model (its output overflows); "
+            f"send features in the data set's units, e.g. 0-255 for pixels"
+        )
+    return output

@@ -46,9 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _port(text: str) -> int:
+    port = int(text)
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535; received {text}")
+    return port
+
+
 def _add_server_options(parser: argparse.ArgumentParser, settings) -> None:
     parser.add_argument("--host", default=settings.host, help="default: %(default)s")
-    parser.add_argument("--port", type=int, default=settings.port, help="default: %(default)s")
+    parser.add_argument("--port", type=_port, default=settings.port, help="default: %(default)s")
 
 
 def run_api(args: argparse.Namespace) -> int:
@@ -108,6 +115,9 @@ def run_up(args: argparse.Namespace) -> int:
     stack = Stack(get_settings(), args.host, args.port, args.workers).start()
     try:
         stack.wait_ready()
+    except KeyboardInterrupt:
+        stack.stop()
+        return 130
     except (TimeoutError, RuntimeError) as error:
         stack.stop()
         print(f"trainserve: {error}", file=sys.stderr)

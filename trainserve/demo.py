@@ -86,5 +86,7 @@ def run(args: argparse.Namespace) -> int:
     except (TimeoutError, RuntimeError) as error:
         print(f"trainserve: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        return 130
     finally:
         stack.stop()

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,17 +50,28 @@ def stop(
     process: subprocess.Popen, timeout: float = 20.0, signum: int = signal.SIGTERM
 ) -> int | None:
     """Send ``signum`` to a ``spawn``ed child, wait ``timeout``, then SIGKILL its group."""
-    if process.poll() is None:
-        process.send_signal(signum)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-    # Whatever is left of its process group (a worker's pool children) goes too.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signum)  # not send_signal: it would reap the leader
+        _wait_unreaped(process.pid, timeout)
+        # Whatever is left of its process group (a worker's pool children) goes too. The
+        # leader is not reaped yet, so the group id cannot belong to anyone else.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     return process.returncode
+
+
+def _wait_unreaped(pid: int, timeout: float) -> None:
+    """Wait until ``pid`` exits (or ``timeout`` passes) without reaping it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.05)
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -71,11 +71,12 @@ class EmbeddedRedis:
         if self.process is not None:
             stop(self.process)
             self.process = None
+            (self.directory / "server.json").unlink(missing_ok=True)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
     deadline = time.monotonic() + timeout
-    client = redis.Redis.from_url(url, socket_connect_timeout=0.5)
+    client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RedisStartError(f"redis-server exited with {process.returncode}; see {log}")
@@ -96,10 +97,13 @@ def _locked(path: Path):
         yield
 
 
-def _running_embedded(record: Path) -> str | None:
+def _running_embedded(record: Path, directory: Path) -> str | None:
+    """The recorded server's URL if it is alive and really keeps its data in ``directory``."""
     try:
         url = json.loads(record.read_text())["url"]
-        if redis.Redis.from_url(url, socket_connect_timeout=0.5).ping():
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=2)
+        served = client.config_get("dir").get("dir")
+        if served and Path(served).resolve() == directory.resolve():
             return url
     except (OSError, ValueError, KeyError, redis.RedisError):
         pass
@@ -113,7 +117,7 @@ def ensure_redis(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
     directory = settings.home_dir / "redis"
     record = directory / "server.json"
     with _locked(directory / "server.lock"):
-        if url := _running_embedded(record):
+        if url := _running_embedded(record, directory):
             return url, None
         server = EmbeddedRedis(directory, free_port()).start()
         record.write_text(json.dumps({"url": server.url, "pid": server.process.pid}))

@@ -34,6 +34,13 @@ class Stack:
         return f"http://{host}:{self.port}"
 
     def start(self) -> Stack:
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()  # nothing half-started is left behind
+            raise
+
+    def _start(self) -> Stack:
         self.redis_url, self.redis = ensure_redis(self.settings)
         logs = self.settings.home_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)

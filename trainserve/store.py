@@ -17,6 +17,7 @@ The model registry's keys are described in ``trainserve.registry``.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -25,6 +26,7 @@ from typing import Any
 import redis
 
 PREFIX = "trainserve:"
+JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINISHED_STATES = ("succeeded", "failed", "cancelled")
 
@@ -88,10 +90,19 @@ class JobStore:
         return job
 
     def get(self, job_id: str) -> dict[str, Any]:
+        if not JOB_ID.match(job_id):
+            raise JobNotFound(f"no job with id {job_id!r} (job ids are 32 hex digits)")
         raw = self.redis.get(self._key(job_id))
         if raw is None:
             raise JobNotFound(f"no job with id {job_id!r}")
         return json.loads(raw)
+
+    def delete(self, job_id: str) -> None:
+        """Forget a job that never started (its creation could not be completed)."""
+        with self.redis.pipeline() as pipe:
+            pipe.delete(self._key(job_id), self.report_key(job_id))
+            pipe.zrem(f"{PREFIX}jobs", job_id)
+            pipe.execute()
 
     def report_key(self, job_id: str) -> str:
         return f"{self._key(job_id)}:report"

@@ -27,5 +27,8 @@ def make_celery(broker_url: str) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
+        # Each pool child imports TensorFlow before it reports ready (seconds under
+        # load); Celery's default of 4 s would kill and restart it in a loop.
+        worker_proc_alive_timeout=60,
     )
     return app

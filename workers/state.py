@@ -58,5 +58,9 @@ class Heartbeat:
 
 
 def live_workers(client: redis.Redis, interval: float) -> int:
-    """How many workers have beaten in the last three intervals."""
-    return int(client.zcount(WORKERS_KEY, time.time() - 3 * interval, "+inf"))
+    """How many workers have beaten in the last three intervals (older beats are dropped)."""
+    since = time.time() - 3 * interval
+    with client.pipeline() as pipe:
+        pipe.zremrangebyscore(WORKERS_KEY, "-inf", since - 3600)
+        pipe.zcount(WORKERS_KEY, since, "+inf")
+        return int(pipe.execute()[1])

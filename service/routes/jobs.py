@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from models.spec import TrainingSpec
 from service.deps import CeleryDep, StoreDep
 from service.errors import Unavailable
 from service.schemas import JobCreate, JobPublic, JobsPublic, ReportPublic
-from trainserve.store import utc_now
 from workers.celery_app import TRAIN_TASK
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
+JobId = Annotated[str, Path(description="A job id (32 hex digits)")]
 log = logging.getLogger(__name__)
 
 
@@ -25,11 +26,7 @@ def create_job(spec: JobCreate, response: Response, store: StoreDep, celery: Cel
         celery.send_task(TRAIN_TASK, args=[job["id"]])
     except Exception as error:  # the broker's errors come from kombu, redis or sockets
         log.exception("could not enqueue job %s", job["id"])
-        reason = f"could not be queued: {error}"
-        store.update(
-            job["id"],
-            lambda record: record.update(status="failed", error=reason, finished_at=utc_now()),
-        )
+        store.delete(job["id"])  # a refused request stores nothing
         raise Unavailable(f"the job queue is unavailable, try again shortly ({error})") from error
     response.headers["Location"] = f"/jobs/{job['id']}"
     return job
@@ -47,13 +44,13 @@ def list_jobs(
 
 
 @router.get("/{job_id}", response_model=JobPublic)
-def read_job(job_id: str, store: StoreDep) -> dict:
+def read_job(job_id: JobId, store: StoreDep) -> dict:
     """A job's status, progress, per-epoch history, metrics and published model."""
     return store.get(job_id)
 
 
 @router.get("/{job_id}/report", response_model=ReportPublic)
-def read_report(job_id: str, store: StoreDep) -> dict:
+def read_report(job_id: JobId, store: StoreDep) -> dict:
     """The gradient-health report: per epoch and hidden layer, gradient norms,
     activation statistics, saturation and dead units, and the verdict."""
     job = store.get(job_id)
@@ -72,7 +69,7 @@ def read_report(job_id: str, store: StoreDep) -> dict:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}, "description": "A PNG image"}},
 )
-def read_report_png(job_id: str, store: StoreDep) -> Response:
+def read_report_png(job_id: JobId, store: StoreDep) -> Response:
     """The report drawn: kernel-gradient norm per layer across epochs, learning curves."""
     from models.report_plot import render_report_png
 

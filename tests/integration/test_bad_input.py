@@ -119,7 +119,27 @@ def test_bad_requests_leave_the_model_serving_unchanged(api, trained, digits_tes
     job, _ = trained
     rows = digits_test_split[0][:3].tolist()
     before = _predict(api, job.model.name, rows).json()
-    _predict(api, job.model.name, [[0.0] * 10])
-    api.post("/jobs", json={"dataset": "digits", "epochs": -1})
+    jobs_before = api.get("/jobs").json()["total"]
+    assert _predict(api, job.model.name, [[0.0] * 10]).status_code == 422
+    assert api.post("/jobs", json={"dataset": "digits", "epochs": -1}).status_code == 422
+    assert (
+        api.put(f"/models/{job.model.name}/labels/latest", json={"version": 1}).status_code == 409
+    )
     after = _predict(api, job.model.name, rows).json()
-    assert after == before
+    assert after == before and api.get("/jobs").json()["total"] == jobs_before
+
+
+def test_job_ids_that_cannot_exist_are_404s_without_touching_redis_types(api, trained):
+    job, _ = trained
+    for path in (f"/jobs/{job.id}:report", "/jobs/x/report", f"/jobs/{job.id.upper()}"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+
+
+def test_specs_too_big_for_the_machine_are_refused(api):
+    huge = api.post("/jobs", json={"dataset": "fashion_mnist", "hidden_layers": [4096] * 20})
+    assert huge.status_code == 422 and "parameters" in huge.json()["message"]
+    wide = api.post(
+        "/jobs", json={"dataset": "fashion_mnist", "hidden_layers": [4096] * 3, "batch_size": 65536}
+    )
+    assert wide.status_code == 422 and "GiB" in wide.json()["message"]

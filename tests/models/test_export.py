@@ -62,6 +62,14 @@ def test_export_never_overwrites_an_existing_version(trained, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["1"]
 
 
+def test_export_refuses_even_an_empty_existing_directory(trained, tmp_path):
+    result, data, _ = trained
+    (tmp_path / "1").mkdir()
+    with pytest.raises(FileExistsError):
+        export_network(result.network, tmp_path / "1", data.x_test[:4], {})
+    assert list((tmp_path / "1").iterdir()) == []
+
+
 def test_validation_split_is_seeded_and_disjoint():
     x = np.arange(100).reshape(100, 1)
     y = np.arange(100)

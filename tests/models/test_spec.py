@@ -102,6 +102,16 @@ def test_variance_scaling_needs_a_known_mode():
         TrainingSpec(dataset="digits", kernel_initializer={"variance_scaling": {"mode": "fan"}})
 
 
+def test_specs_too_big_for_the_machine_are_refused():
+    assert TrainingSpec(dataset="fashion_mnist").estimated_parameters() == (
+        784 * 300 + 4 * 300 + 300 * 100 + 4 * 100 + 100 * 10 + 4 * 10
+    )
+    with pytest.raises(ValidationError, match="parameters; the limit is 50,000,000"):
+        TrainingSpec(dataset="fashion_mnist", hidden_layers=[4096] * 20)
+    with pytest.raises(ValidationError, match="GiB per step"):
+        TrainingSpec(dataset="fashion_mnist", hidden_layers=[4096] * 3, batch_size=65536)
+
+
 def test_spec_round_trips_through_json():
     spec = TrainingSpec(dataset="digits", hidden_layers=[5, 4], model_name="m-1")
     assert TrainingSpec.model_validate_json(spec.model_dump_json()) == spec

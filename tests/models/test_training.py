@@ -81,6 +81,26 @@ def test_early_stopping_stops_when_validation_loss_stalls(digits):
     assert result.stopped_early and len(result.history) == 3
 
 
+def test_a_diverging_run_fails_with_advice(digits):
+    from models.errors import TrainingDiverged
+
+    # A linear network (leaky slope 1) with a huge step: the loss overflows to NaN.
+    spec = TrainingSpec(
+        **{
+            **BASE,
+            "epochs": 5,
+            "batch_norm": False,
+            "activation": {"name": "leaky_relu", "alpha": 1.0},
+            "kernel_initializer": "random_normal",
+            "optimizer": {"learning_rate": 10.0},
+        }
+    )
+    reports = []
+    with pytest.raises(TrainingDiverged, match="diverged at epoch 1.*learning_rate"):
+        train(spec, digits, on_report=reports.append)
+    assert "exploding" in reports[-1]["verdict"]
+
+
 def test_same_spec_and_seed_train_identically(digits):
     spec = TrainingSpec(**{**BASE, "epochs": 2, "activation": "rrelu"})
 
