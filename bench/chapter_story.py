@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from trainserve.auth import client_key
 from trainserve.processes import free_port
 from trainserve.settings import Settings
 from trainserve.stack import Stack
@@ -48,7 +49,7 @@ def main() -> None:
         stack = Stack(Settings(home=Path(home)), "127.0.0.1", free_port()).start()
         try:
             stack.wait_ready()
-            with Client(stack.base_url) as client:
+            with Client(stack.base_url, api_key=client_key(stack.settings)) as client:
                 jobs = {
                     title: client.submit(
                         dataset="digits",

@@ -42,12 +42,13 @@ def result_of(latencies: list[float], seconds: float, errors: int, tool: str) ->
 # --- wrk -------------------------------------------------------------------------------
 
 
-def _wrk(url: str, body: bytes, concurrency: int, seconds: float) -> LoadResult:
+def _wrk(url: str, body: bytes, concurrency: int, seconds: float, key: str | None) -> LoadResult:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         lua_body = body.decode().replace("\\", "\\\\").replace('"', '\\"')
         script.write(
             f'wrk.method = "POST"\nwrk.body = "{lua_body}"\n'
             'wrk.headers["Content-Type"] = "application/json"\n'
+            + (f'wrk.headers["Authorization"] = "Bearer {key}"\n' if key else "")
         )
     threads = min(2, concurrency)
     argv = [
@@ -83,10 +84,11 @@ def _seconds(text: str) -> float:
 # --- asyncio fallback ------------------------------------------------------------------
 
 
-def _post_bytes(host: str, port: int, path: str, body: bytes) -> bytes:
+def _post_bytes(host: str, port: int, path: str, body: bytes, key: str | None) -> bytes:
+    auth = f"Authorization: Bearer {key}\r\n" if key else ""
     head = (
         f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        f"Content-Type: application/json\r\n{auth}Content-Length: {len(body)}\r\n\r\n"
     )
     return head.encode() + body
 
@@ -124,13 +126,14 @@ def run_load(
     concurrency: int,
     seconds: float = 5.0,
     warm_up: float = 1.0,
+    key: str | None = None,
 ) -> LoadResult:
     """Warm up for ``warm_up`` seconds, then measure for ``seconds``."""
     if shutil.which("wrk"):
         url = f"http://{host}:{port}{path}"
-        _wrk(url, body, concurrency, warm_up)
-        return _wrk(url, body, concurrency, seconds)
-    request = _post_bytes(host, port, path, body)
+        _wrk(url, body, concurrency, warm_up, key)
+        return _wrk(url, body, concurrency, seconds, key)
+    request = _post_bytes(host, port, path, body, key)
     asyncio.run(_asyncio_load(host, port, request, concurrency, warm_up))
     return asyncio.run(_asyncio_load(host, port, request, concurrency, seconds))
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from bench.loadgen import LoadResult, result_of, run_load, summary
 from models.datasets import load_dataset
+from trainserve.auth import client_key
 from trainserve.processes import free_port, spawn, stop
 from trainserve.settings import Settings
 from trainserve.stack import Stack
@@ -84,7 +85,8 @@ def main() -> None:
         children = []
         try:
             stack.wait_ready()
-            with Client(stack.base_url) as client:
+            key = client_key(settings)
+            with Client(stack.base_url, api_key=key) as client:
                 job = client.wait(client.submit(dataset="fashion_mnist", epochs=1).id)
             model_dir = settings.artifacts_root / "models" / job.model.name / str(job.model.version)
             off_port, naive_port = free_port(), free_port()
@@ -131,7 +133,7 @@ def main() -> None:
                 )
                 for name, (port, body) in servers.items():
                     results[(name, concurrency)] = run_load(
-                        "127.0.0.1", port, "/predict", body, concurrency, args.seconds
+                        "127.0.0.1", port, "/predict", body, concurrency, args.seconds, key=key
                     )
                 for name in ("in-process concrete function", *servers):
                     print(

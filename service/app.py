@@ -12,9 +12,11 @@ from fastapi import FastAPI
 
 from service.errors import install_error_handlers
 from service.inference import InferenceEngine
+from service.limits import BodySizeLimit
 from service.resolver import ModelResolver
 from service.routes import health, jobs, kserve, models, predict, tfserving
 from trainserve import __version__
+from trainserve.auth import configured_keys
 from trainserve.registry import ModelRegistry
 from trainserve.settings import Settings, get_settings
 from trainserve.store import JobStore
@@ -32,11 +34,14 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     if not url:
         raise ValueError("create_app needs a Redis URL: set TRAINSERVE_REDIS_URL or pass one")
 
+    api_keys = configured_keys(settings)  # bad TRAINSERVE_API_KEYS fail here, before serving
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = redis.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
         aclient = redis.asyncio.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
         app.state.settings = settings
+        app.state.api_keys = api_keys
         app.state.redis, app.state.aredis = client, aclient
         app.state.store = JobStore(client)
         app.state.registry = ModelRegistry(client)
@@ -60,6 +65,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         title="trainserve", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for module in (predict, jobs, models, tfserving, kserve, health):
         app.include_router(module.router)
     return app

@@ -1,6 +1,9 @@
 """The API's exceptions and their translation to HTTP, in one place.
 
     ServiceError (500)
+     ├── Unauthorized (401)      no API key, or an unknown one
+     ├── Forbidden (403)         the key's scope does not cover the route
+     ├── PayloadTooLarge (413)   the body is over the size limit
      ├── InvalidInput (422)      a request the service cannot act on
      ├── NotFound (404)          an unknown job, model, version or label
      ├── Conflict (409)          the change would break something that depends on it
@@ -33,6 +36,20 @@ log = logging.getLogger(__name__)
 
 class ServiceError(Exception):
     status_code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    headers: dict[str, str] | None = None
+
+
+class Unauthorized(ServiceError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(ServiceError):
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+class PayloadTooLarge(ServiceError):
+    status_code = status.HTTP_413_CONTENT_TOO_LARGE
 
 
 class InvalidInput(ServiceError):
@@ -54,13 +71,20 @@ class Unavailable(ServiceError):
 COMPATIBLE_PREFIXES = ("/v1/", "/v2/", "/v2")
 
 
-def _error(request: Request, status_code: int, message: str, detail: Any = None) -> JSONResponse:
+def _error(
+    request: Request,
+    status_code: int,
+    message: str,
+    detail: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     if request.url.path.startswith(COMPATIBLE_PREFIXES):
         code = status.HTTP_400_BAD_REQUEST if status_code == 422 else status_code
-        return JSONResponse({"error": message}, status_code=code)
+        return JSONResponse({"error": message}, status_code=code, headers=headers)
     return JSONResponse(
         {"detail": detail if detail is not None else message, "message": message},
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -105,7 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def service(request: Request, error: ServiceError) -> JSONResponse:
-        return _error(request, error.status_code, str(error))
+        return _error(request, error.status_code, str(error), headers=error.headers)
 
     @app.exception_handler(store.NotFound)
     async def not_found(request: Request, error: store.NotFound) -> JSONResponse:

@@ -112,7 +112,9 @@ def run_worker(args: argparse.Namespace) -> int:
 def run_up(args: argparse.Namespace) -> int:
     from trainserve.stack import Stack
 
-    stack = Stack(get_settings(), args.host, args.port, args.workers).start()
+    settings = get_settings()
+    announce_key(settings)
+    stack = Stack(settings, args.host, args.port, args.workers).start()
     try:
         stack.wait_ready()
     except KeyboardInterrupt:
@@ -128,6 +130,25 @@ def run_up(args: argparse.Namespace) -> int:
         flush=True,
     )
     return stack.serve_forever()
+
+
+def announce_key(settings) -> None:
+    """Create the stored API key on first run and say where it is."""
+    from trainserve.auth import ensure_key_file, key_file
+
+    if settings.api_keys:
+        print("API keys: from TRAINSERVE_API_KEYS", flush=True)
+        return
+    secret, created = ensure_key_file(settings)
+    if created:
+        print(
+            f"Created an API key (stored in {key_file(settings)}):\n    {secret}\n"
+            f"Send it as `Authorization: Bearer <key>`; the SDK and CLI read "
+            f"TRAINSERVE_API_KEY.",
+            flush=True,
+        )
+    else:
+        print(f"API key: in {key_file(settings)}", flush=True)
 
 
 def run_demo(args: argparse.Namespace) -> int:

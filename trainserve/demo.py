@@ -67,14 +67,17 @@ def _train_and_predict(client, dataset_name: str, epochs: int) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from trainserve.auth import client_key
+    from trainserve.cli import announce_key
     from trainserve_client import Client
 
     settings = get_settings()
+    announce_key(settings)
     stack = Stack(settings, args.host, args.port).start()
     try:
         print(f"Starting trainserve at {stack.base_url} (logs in {stack.logs}) ...", flush=True)
         stack.wait_ready()
-        with Client(stack.base_url) as client:
+        with Client(stack.base_url, api_key=client_key(settings)) as client:
             status = _train_and_predict(client, args.dataset, args.epochs)
         if status or args.exit:
             return status

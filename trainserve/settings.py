@@ -25,6 +25,13 @@ class Settings(BaseSettings):
         None, description="Where SavedModels are written; defaults to <home>/artifacts."
     )
     data_dir: Path | None = Field(None, description="Searched first for data set files.")
+    api_keys: str | None = Field(
+        None,
+        description="Comma-separated API keys, each optionally `key:train` or `key:predict`; "
+        "unset: the key in <home>/api-key (created on first start).",
+    )
+    api_key: str | None = Field(None, description="The key the SDK, CLI and demo send.")
+    max_body_bytes: int = Field(64 * 2**20, ge=1024, description="Largest request body (413).")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     worker_concurrency: int = Field(1, ge=1, description="Training processes per worker.")

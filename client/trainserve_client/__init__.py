@@ -10,8 +10,11 @@
 from trainserve_client._client import Client
 from trainserve_client._exceptions import (
     APIError,
+    AuthenticationError,
+    ConflictError,
     JobFailed,
     NotFoundError,
+    PermissionDenied,
     TrainserveError,
     UnavailableError,
     ValidationError,
@@ -21,6 +24,9 @@ from trainserve_client._types import Job, ModelRef, Prediction, PredictResult
 
 __all__ = [
     "APIError",
+    "AuthenticationError",
+    "ConflictError",
+    "PermissionDenied",
     "Client",
     "Job",
     "JobFailed",

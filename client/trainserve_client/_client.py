@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -17,6 +18,8 @@ class Client:
 
     Args:
         base_url: the server's address, e.g. ``http://127.0.0.1:8000``.
+        api_key: sent as ``Authorization: Bearer <key>``; defaults to the
+            ``TRAINSERVE_API_KEY`` environment variable.
         timeout: seconds for each HTTP request.
         transport: an ``httpx`` transport (tests pass ``httpx.MockTransport``).
     """
@@ -25,10 +28,15 @@ class Client:
         self,
         base_url: str = "http://127.0.0.1:8000",
         *,
+        api_key: str | None = None,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
     ):
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
+        api_key = api_key or os.environ.get("TRAINSERVE_API_KEY")
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(
+            base_url=base_url, timeout=timeout, transport=transport, headers=headers
+        )
 
     def __enter__(self) -> Client:
         return self

@@ -1,10 +1,13 @@
 """Exceptions raised by the SDK.
 
 TrainserveError
- ├── APIError               the server answered with an error status
- │    ├── ValidationError   422: the request was refused; ``message`` says why
- │    ├── NotFoundError     404: unknown job, model or version
- │    └── UnavailableError  503: the service cannot serve right now
+ ├── APIError                  the server answered with an error status
+ │    ├── AuthenticationError  401: no API key, or an unknown one
+ │    ├── PermissionDenied     403: the key's scope does not allow this
+ │    ├── ValidationError      422 (also 400, 413): refused; ``message`` says why
+ │    ├── NotFoundError        404: unknown job, model or version
+ │    ├── ConflictError        409: e.g. cancelling a finished job
+ │    └── UnavailableError     503: the service cannot serve right now
  ├── JobFailed              ``wait`` saw the job end failed or cancelled
  └── WaitTimeout            ``wait`` gave up before the job finished
 """
@@ -24,7 +27,19 @@ class APIError(TrainserveError):
         self.status_code, self.message, self.detail = status_code, message, detail
 
 
+class AuthenticationError(APIError):
+    pass
+
+
+class PermissionDenied(APIError):
+    pass
+
+
 class ValidationError(APIError):
+    pass
+
+
+class ConflictError(APIError):
     pass
 
 
@@ -52,9 +67,13 @@ def error_for(status_code: int, body: Any) -> APIError:
     else:
         message, detail = str(body), None
     kind = {
-        422: ValidationError,
         400: ValidationError,
+        401: AuthenticationError,
+        403: PermissionDenied,
         404: NotFoundError,
+        409: ConflictError,
+        413: ValidationError,
+        422: ValidationError,
         503: UnavailableError,
     }.get(status_code, APIError)
     return kind(status_code, message, detail)

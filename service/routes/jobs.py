@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 
 from models.spec import TrainingSpec
+from service.auth import TRAIN
 from service.deps import CeleryDep, StoreDep
 from service.errors import Unavailable
 from service.schemas import JobCreate, JobPublic, JobsPublic, ReportPublic
 from workers.celery_app import TRAIN_TASK
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[TRAIN])
 JobId = Annotated[str, Path(description="A job id (32 hex digits)")]
 log = logging.getLogger(__name__)
 

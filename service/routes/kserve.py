@@ -13,6 +13,7 @@ import numpy as np
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from service.auth import PREDICT
 from service.errors import InvalidInput
 from service.parsing import json_object, short
 from service.predicting import probabilities, resolve
@@ -134,35 +135,49 @@ async def ready(request: Request) -> Response:
     return _json({"ready": ok}, 200 if ok else 503)
 
 
-@router.get("/models/{name}", summary="Model metadata (latest version)")
+@router.get("/models/{name}", dependencies=[PREDICT], summary="Model metadata (latest version)")
 async def model_metadata(request: Request, name: str) -> Response:
     snapshot = await request.app.state.resolver.snapshot(name)
     return _json(_model_metadata(snapshot.resolve(), list(snapshot.versions)))
 
 
-@router.get("/models/{name}/versions/{version}", summary="Model metadata (one version)")
+@router.get(
+    "/models/{name}/versions/{version}",
+    dependencies=[PREDICT],
+    summary="Model metadata (one version)",
+)
 async def version_metadata(request: Request, name: str, version: int) -> Response:
     record = await resolve(request, name, version)
     return _json(_model_metadata(record, [record["version"]]))
 
 
-@router.get("/models/{name}/ready", summary="Model readiness")
+@router.get("/models/{name}/ready", dependencies=[PREDICT], summary="Model readiness")
 async def model_ready(request: Request, name: str) -> Response:
     await resolve(request, name)
     return _json({"name": name, "ready": True})
 
 
-@router.get("/models/{name}/versions/{version}/ready", summary="Model version readiness")
+@router.get(
+    "/models/{name}/versions/{version}/ready",
+    dependencies=[PREDICT],
+    summary="Model version readiness",
+)
 async def version_ready(request: Request, name: str, version: int) -> Response:
     await resolve(request, name, version)
     return _json({"name": name, "ready": True})
 
 
-@router.post("/models/{name}/infer", summary="Inference with the latest version")
+@router.post(
+    "/models/{name}/infer", dependencies=[PREDICT], summary="Inference with the latest version"
+)
 async def infer(request: Request, name: str) -> Response:
     return await _infer(request, name, None)
 
 
-@router.post("/models/{name}/versions/{version}/infer", summary="Inference with a version")
+@router.post(
+    "/models/{name}/versions/{version}/infer",
+    dependencies=[PREDICT],
+    summary="Inference with a version",
+)
 async def version_infer(request: Request, name: str, version: int) -> Response:
     return await _infer(request, name, version)

@@ -7,6 +7,7 @@ import shutil
 from fastapi import APIRouter, Path, Response, status
 from fastapi.concurrency import run_in_threadpool
 
+from service.auth import TRAIN, AnyKey
 from service.deps import EngineDep, RegistryDep
 from service.schemas import LabelUpdate, ModelPublic, ModelsPublic
 from trainserve.registry import ModelSnapshot
@@ -32,7 +33,7 @@ def model_public(snapshot: ModelSnapshot) -> dict:
     }
 
 
-@router.get("", response_model=ModelsPublic)
+@router.get("", response_model=ModelsPublic, dependencies=[AnyKey])
 def list_models(registry: RegistryDep) -> dict:
     """Every published model with its versions and labels."""
     items = []
@@ -44,13 +45,13 @@ def list_models(registry: RegistryDep) -> dict:
     return {"items": items}
 
 
-@router.get("/{name}", response_model=ModelPublic)
+@router.get("/{name}", response_model=ModelPublic, dependencies=[AnyKey])
 def read_model(registry: RegistryDep, name: str = NamePath) -> dict:
     """A model's versions (with the job that trained each and its test metrics) and labels."""
     return model_public(registry.snapshot(name))
 
 
-@router.put("/{name}/labels/{label}", response_model=ModelPublic)
+@router.put("/{name}/labels/{label}", response_model=ModelPublic, dependencies=[TRAIN])
 def set_label(
     update: LabelUpdate, registry: RegistryDep, name: str = NamePath, label: str = LabelPath
 ) -> dict:
@@ -59,14 +60,18 @@ def set_label(
     return model_public(registry.snapshot(name))
 
 
-@router.delete("/{name}/labels/{label}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{name}/labels/{label}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[TRAIN]
+)
 def delete_label(registry: RegistryDep, name: str = NamePath, label: str = LabelPath) -> Response:
     """Remove a label (the versions stay)."""
     registry.delete_label(name, label)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.delete("/{name}/versions/{version}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{name}/versions/{version}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[TRAIN]
+)
 async def delete_version(
     registry: RegistryDep, engine: EngineDep, name: str = NamePath, version: int = Path(ge=1)
 ) -> Response:

@@ -6,12 +6,13 @@ import numpy as np
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from service.auth import PREDICT
 from service.errors import InvalidInput
 from service.parsing import json_object, parse_model_ref, short
 from service.predicting import probabilities, resolve
 from service.schemas import PredictRequest, PredictResponse
 
-router = APIRouter(tags=["predict"])
+router = APIRouter(tags=["predict"], dependencies=[PREDICT])
 
 _BODY_SCHEMA = {
     "requestBody": {

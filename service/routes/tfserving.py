@@ -13,11 +13,12 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from service.auth import PREDICT
 from service.errors import InvalidInput
 from service.parsing import json_object, short
 from service.predicting import probabilities, resolve
 
-router = APIRouter(prefix="/v1/models", tags=["tensorflow-serving"])
+router = APIRouter(prefix="/v1/models", tags=["tensorflow-serving"], dependencies=[PREDICT])
 SIGNATURES = ("serving_default", "serve")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import numpy as np
 import pytest
 
@@ -34,20 +35,39 @@ def _write_broken_mnist(directory) -> None:
         (directory / stem).write_bytes(b"\0\0\x08\x01\0\0\0\x10" + b"\0" * 3)
 
 
+ADMIN_KEY, PREDICT_KEY, TRAIN_KEY = "admin-key-0123", "predict-key-0123", "train-key-0123"
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory) -> Iterator[RunningStack]:
     home = tmp_path_factory.mktemp("trainserve-home")
     data = tmp_path_factory.mktemp("data")
     _write_broken_mnist(data / "mnist")
-    running = RunningStack(home, {"TRAINSERVE_DATA_DIR": str(data)}).start()
+    keys = f"{ADMIN_KEY},{PREDICT_KEY}:predict,{TRAIN_KEY}:train"
+    running = RunningStack(
+        home,
+        {
+            "TRAINSERVE_DATA_DIR": str(data),
+            "TRAINSERVE_API_KEYS": keys,
+            "TRAINSERVE_MAX_BODY_BYTES": str(4 * 2**20),
+        },
+    ).start()
     yield running
     running.stop()
 
 
 @pytest.fixture(scope="session")
 def client(stack) -> Iterator[Client]:
-    with Client(stack.base_url, timeout=60) as sdk:
+    with Client(stack.base_url, api_key=ADMIN_KEY, timeout=60) as sdk:
         yield sdk
+
+
+@pytest.fixture(scope="session")
+def api(stack) -> Iterator[httpx.Client]:
+    """Plain HTTP with the admin key, for what the SDK does not wrap."""
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    with httpx.Client(base_url=stack.base_url, timeout=30, headers=headers) as http:
+        yield http
 
 
 @pytest.fixture(scope="session")

@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import httpx
 import pytest
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(stack):
-    with httpx.Client(base_url=stack.base_url, timeout=30) as http:
-        yield http
 
 
 @pytest.mark.parametrize(

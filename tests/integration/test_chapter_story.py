@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import struct
 
-import httpx
 import numpy as np
 import pytest
 
@@ -92,9 +91,9 @@ def test_report_has_every_statistic_for_every_layer(story):
             assert 0 <= layer["saturated_fraction"] <= 1 and 0 <= layer["dead_fraction"] <= 1
 
 
-def test_report_png_is_a_picture(story, stack, client):
+def test_report_png_is_a_picture(story, api, client):
     jobs, _ = story
-    response = httpx.get(f"{stack.base_url}/jobs/{jobs['sigmoid_glorot'].id}/report.png")
+    response = api.get(f"/jobs/{jobs['sigmoid_glorot'].id}/report.png")
     assert response.status_code == 200 and response.headers["content-type"] == "image/png"
     png = client.report_png(jobs["sigmoid_glorot"].id)
     assert png == response.content
@@ -103,6 +102,6 @@ def test_report_png_is_a_picture(story, stack, client):
     assert (width, height) == (1200, 450) and len(png) > 20_000
 
 
-def test_report_of_an_unknown_job_is_a_404(stack):
-    assert httpx.get(f"{stack.base_url}/jobs/nope/report").status_code == 404
-    assert httpx.get(f"{stack.base_url}/jobs/nope/report.png").status_code == 404
+def test_report_of_an_unknown_job_is_a_404(api):
+    assert api.get("/jobs/nope/report").status_code == 404
+    assert api.get("/jobs/nope/report.png").status_code == 404

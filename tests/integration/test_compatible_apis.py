@@ -6,13 +6,9 @@ import httpx
 import numpy as np
 import pytest
 
+from tests.integration.conftest import ADMIN_KEY
+
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def api(stack):
-    with httpx.Client(base_url=stack.base_url, timeout=30) as http:
-        yield http
 
 
 @pytest.fixture
@@ -137,10 +133,11 @@ def test_a_triton_v2_client_works_by_changing_only_the_url(stack, model, digits_
 
     rows = digits_test_split[0][:3].astype(np.float32)
     client = triton.InferenceServerClient(url=stack.base_url.removeprefix("http://"))
+    auth = {"Authorization": f"Bearer {ADMIN_KEY}"}
     try:
         assert client.is_server_live() and client.is_server_ready()
-        assert client.is_model_ready(model.name)
-        metadata = client.get_model_metadata(model.name)
+        assert client.is_model_ready(model.name, headers=auth)
+        metadata = client.get_model_metadata(model.name, headers=auth)
         assert metadata["inputs"][0]["shape"] == [-1, 64]
         tensor = triton.InferInput("features", list(rows.shape), "FP32")
         tensor.set_data_from_numpy(rows, binary_data=False)
@@ -149,6 +146,7 @@ def test_a_triton_v2_client_works_by_changing_only_the_url(stack, model, digits_
             [tensor],
             model_version=str(model.version),
             outputs=[triton.InferRequestedOutput("probabilities", binary_data=False)],
+            headers=auth,
         )
         probabilities = result.as_numpy("probabilities")
     finally:
@@ -162,6 +160,8 @@ def test_a_tf_serving_rest_client_works_by_changing_only_the_url(stack, model, d
     rows = digits_test_split[0][:3].tolist()
     url = f"{stack.base_url}/v1/models/{model.name}:predict"
     predictions = httpx.post(
-        url, json={"signature_name": "serving_default", "instances": rows}
+        url,
+        json={"signature_name": "serving_default", "instances": rows},
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
     ).json()["predictions"]
     assert np.asarray(predictions).shape == (3, 10)

@@ -68,8 +68,8 @@ def test_model_name_alone_serves_the_latest_version(client, trained, digits_test
     assert (result.model.name, result.model.version) == (job.model.name, job.model.version)
 
 
-def test_post_jobs_answers_202_with_location(stack, trained):
-    response = httpx.post(f"{stack.base_url}/jobs", json={**TINY_SPEC, "epochs": 1})
+def test_post_jobs_answers_202_with_location(api, trained):
+    response = api.post("/jobs", json={**TINY_SPEC, "epochs": 1})
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "queued" and body["progress"] == {
@@ -78,16 +78,16 @@ def test_post_jobs_answers_202_with_location(stack, trained):
         "stopped_early": False,
     }
     assert response.headers["location"] == f"/jobs/{body['id']}"
-    assert httpx.get(stack.base_url + response.headers["location"]).json()["id"] == body["id"]
+    assert api.get(response.headers["location"]).json()["id"] == body["id"]
 
 
-def test_jobs_are_listed_newest_first_and_paginated(client, stack, trained):
+def test_jobs_are_listed_newest_first_and_paginated(client, api, trained):
     first = client.submit({**TINY_SPEC, "epochs": 1})
     second = client.submit({**TINY_SPEC, "epochs": 1})
-    page = httpx.get(f"{stack.base_url}/jobs", params={"limit": 2}).json()
+    page = api.get("/jobs", params={"limit": 2}).json()
     assert [item["id"] for item in page["items"]] == [second.id, first.id]
     assert page["total"] >= 3 and page["limit"] == 2 and page["offset"] == 0
-    next_page = httpx.get(f"{stack.base_url}/jobs", params={"limit": 1, "offset": 1}).json()
+    next_page = api.get("/jobs", params={"limit": 1, "offset": 1}).json()
     assert next_page["items"][0]["id"] == first.id
     for job in (first, second):
         assert client.wait(job.id, timeout=120, poll_interval=0.2).status == "succeeded"

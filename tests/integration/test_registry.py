@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
 import numpy as np
 import pytest
 
@@ -24,12 +23,6 @@ def versions(client):
         for seed in (1, 2)
     ]
     return [job.model.version for job in jobs], jobs
-
-
-@pytest.fixture
-def api(stack):
-    with httpx.Client(base_url=stack.base_url, timeout=30) as http:
-        yield http
 
 
 def _probabilities(api, model, rows):

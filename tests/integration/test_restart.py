@@ -26,8 +26,11 @@ def test_restart_keeps_jobs_and_models_and_leaves_nothing_running(tmp_path):
 
     rows = load_digits().x_test[:5]
     first = RunningStack(tmp_path / "home").start()
+    key_file = tmp_path / "home" / "api-key"  # `up` made one: no keys were configured
+    key = key_file.read_text().strip()
+    assert len(key) >= 32 and oct(key_file.stat().st_mode & 0o777) == "0o600"
     try:
-        with Client(first.base_url) as client:
+        with Client(first.base_url, api_key=key) as client:
             job = client.wait(
                 client.submit({**TINY_SPEC, "epochs": 2}).id, timeout=180, poll_interval=0.2
             )
@@ -38,8 +41,9 @@ def test_restart_keeps_jobs_and_models_and_leaves_nothing_running(tmp_path):
     assert _wait_gone(first) == [], "processes of the stopped stack are still running"
 
     second = RunningStack(tmp_path / "home").start()  # same home, new port
+    assert key_file.read_text().strip() == key  # the key survives restarts
     try:
-        with Client(second.base_url) as client:
+        with Client(second.base_url, api_key=key) as client:
             again = client.get(job.id)
             assert again.status == "succeeded"
             assert again.history == job.history and again.metrics == job.metrics
