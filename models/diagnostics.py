@@ -145,9 +145,17 @@ class GradientProbe:
 class GradientHealth(keras.callbacks.Callback):
     """Reports the probe's measurements before training and after every epoch."""
 
-    def __init__(self, probe: GradientProbe, on_report: Callable[[dict[str, Any]], None] | None):
+    def __init__(
+        self,
+        probe: GradientProbe,
+        on_report: Callable[[dict[str, Any]], None] | None,
+        report_initial: bool = True,
+        interrupted: Callable[[], bool] = lambda: False,
+    ):
         super().__init__()
         self.probe, self.on_report = probe, on_report
+        self.interrupted = interrupted  # true when a stop cut the epoch short
+        self.report_initial = report_initial  # off when resuming: epoch 0 was reported
         self.latest: dict[str, Any] | None = None
 
     def _report(self, epoch: int, training_loss: float | None = None) -> None:
@@ -160,10 +168,12 @@ class GradientHealth(keras.callbacks.Callback):
             self.on_report(report)
 
     def on_train_begin(self, logs: dict | None = None) -> None:
-        self._report(0)
+        if self.report_initial:
+            self._report(0)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self._report(epoch + 1, (logs or {}).get("loss"))
+        if not self.interrupted():
+            self._report(epoch + 1, (logs or {}).get("loss"))
 
 
 def probe_batch(

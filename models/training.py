@@ -6,12 +6,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
 from models.builder import build_network, build_optimizer
+from models.checkpoints import load_checkpoint, save_checkpoint
 from models.datasets import Dataset
 from models.diagnostics import GradientHealth, GradientProbe, probe_batch
 from models.errors import TrainingDiverged
@@ -23,21 +25,36 @@ Report = Callable[[dict[str, Any]], None]
 
 @dataclass
 class TrainingResult:
-    """The trained network, its per-epoch history and its test-split metrics."""
+    """The trained network, its per-epoch history and its test-split metrics.
+
+    ``stopped`` is true when ``should_stop`` ended training; then nothing was evaluated.
+    """
 
     network: keras.Model
     history: list[dict[str, Any]] = field(default_factory=list)
     test_metrics: dict[str, float] = field(default_factory=dict)
     stopped_early: bool = False
+    stopped: bool = False
+    resumed_from: int = 0
 
 
 class _EpochReporter(keras.callbacks.Callback):
-    """Times each epoch and hands its metrics (and health verdict) to ``on_epoch``."""
+    """Times each epoch, checkpoints it, and hands its metrics (and health verdict) to
+    ``on_epoch``: the checkpoint is on disk before anyone hears of the epoch."""
 
-    def __init__(self, on_epoch: Report | None, health: GradientHealth | None):
+    def __init__(
+        self,
+        on_epoch: Report | None,
+        health: GradientHealth | None,
+        history: list[dict[str, Any]],
+        checkpoint_dir: Path | None,
+        interrupted: Callable[[], bool] = lambda: False,
+    ):
         super().__init__()
         self.on_epoch, self.health = on_epoch, health
-        self.history: list[dict[str, Any]] = []
+        self.interrupted = interrupted
+        self.history = list(history)
+        self.checkpoint_dir = checkpoint_dir
         self._started = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
@@ -45,6 +62,8 @@ class _EpochReporter(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         # Runs after the health callback, so `seconds` includes its cost: honest timing.
+        if self.model.stop_training and self.interrupted():
+            return  # a stop cut this epoch short: it is not a finished epoch
         logs = logs or {}
         entry: dict[str, Any] = {"epoch": epoch + 1}
         for key in EPOCH_KEYS:
@@ -53,10 +72,26 @@ class _EpochReporter(keras.callbacks.Callback):
         if self.health is not None and self.health.latest is not None:
             entry["verdict"] = self.health.latest["verdict"]
         self.history.append(entry)
+        if self.checkpoint_dir is not None:
+            save_checkpoint(self.model, self.checkpoint_dir, self.history)
         if self.on_epoch is not None:
             self.on_epoch(entry)
         if entry["loss"] is None or not math.isfinite(entry["loss"]):
             self.model.stop_training = True  # nothing good can come of more epochs
+
+
+class _StopWhen(keras.callbacks.Callback):
+    """Ends training at the next batch boundary once ``should_stop()`` is true. It only
+    reads a flag: whoever sets it (a cancel request, a lost lease) polls elsewhere."""
+
+    def __init__(self, should_stop: Callable[[], bool]):
+        super().__init__()
+        self.should_stop = should_stop
+        self.stopped = False
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.should_stop():
+            self.stopped = self.model.stop_training = True
 
 
 def split_validation(
@@ -79,11 +114,20 @@ def _callbacks(
     has_validation: bool,
     on_epoch: Report | None,
     on_report: Report | None,
+    history: list[dict[str, Any]],
+    checkpoint_dir: Path | None,
+    stop_when: _StopWhen | None,
 ) -> tuple[list[keras.callbacks.Callback], keras.callbacks.EarlyStopping | None]:
     health = None
     if spec.diagnostics.enabled:
         probe_x, probe_y = probe_batch(x, y, spec.diagnostics.probe_size, spec.seed)
-        health = GradientHealth(GradientProbe(network, spec, probe_x, probe_y), on_report)
+        probe = GradientProbe(network, spec, probe_x, probe_y)
+        health = GradientHealth(
+            probe,
+            on_report,
+            report_initial=not history,
+            interrupted=lambda: bool(stop_when and stop_when.stopped),
+        )
     stopper = None
     if spec.early_stopping is not None:
         stopper = keras.callbacks.EarlyStopping(
@@ -92,8 +136,30 @@ def _callbacks(
             min_delta=spec.early_stopping.min_delta,
             restore_best_weights=spec.early_stopping.restore_best_weights,
         )
-    callbacks = [c for c in (health, _EpochReporter(on_epoch, health), stopper) if c is not None]
+    reporter = _EpochReporter(
+        on_epoch,
+        health,
+        history,
+        checkpoint_dir,
+        interrupted=lambda: bool(stop_when and stop_when.stopped),
+    )
+    callbacks = [c for c in (stop_when, health, reporter, stopper) if c is not None]
     return callbacks, stopper
+
+
+def _network(
+    spec: TrainingSpec, dataset: Dataset, checkpoint_dir: Path | None
+) -> tuple[keras.Model, list[dict[str, Any]]]:
+    """A checkpointed network and its history, or a new compiled one."""
+    if checkpoint_dir is not None and (checkpoint := load_checkpoint(checkpoint_dir)):
+        return checkpoint
+    network = build_network(spec, dataset.n_features, dataset.n_classes, dataset.feature_scale)
+    network.compile(
+        optimizer=build_optimizer(spec),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    return network, []
 
 
 def train(
@@ -101,6 +167,8 @@ def train(
     dataset: Dataset,
     on_epoch: Report | None = None,
     on_report: Report | None = None,
+    checkpoint_dir: Path | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> TrainingResult:
     """Build, compile and train the network of ``spec`` on ``dataset``.
 
@@ -112,32 +180,45 @@ def train(
             ``seconds`` and, with diagnostics on, ``verdict``).
         on_report: called with the gradient-health report before training (epoch 0)
             and after every epoch (see ``models.diagnostics``).
+        checkpoint_dir: where each finished epoch is checkpointed; training resumes
+            from the newest checkpoint found there.
+        should_stop: polled at every batch boundary; once true, training ends there
+            and the result says ``stopped`` (nothing is evaluated).
 
     Returns:
         A ``TrainingResult`` with the network, the history and the test metrics.
     """
-    network = build_network(spec, dataset.n_features, dataset.n_classes, dataset.feature_scale)
-    network.compile(
-        optimizer=build_optimizer(spec),
-        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        metrics=["accuracy"],
-    )
+    network, history = _network(spec, dataset, checkpoint_dir)
     x, y, validation = split_validation(
         dataset.x_train, dataset.y_train, spec.validation_split, spec.seed
     )
+    stop_when = _StopWhen(should_stop) if should_stop is not None else None
     callbacks, stopper = _callbacks(
-        spec, network, x, y, validation is not None, on_epoch, on_report
-    )
-    network.fit(
+        spec,
+        network,
         x,
         y,
-        batch_size=spec.batch_size,
-        epochs=spec.epochs,
-        validation_data=validation,
-        callbacks=callbacks,
-        verbose=0,
+        validation is not None,
+        on_epoch,
+        on_report,
+        history,
+        checkpoint_dir,
+        stop_when,
     )
+    if len(history) < spec.epochs:
+        network.fit(
+            x,
+            y,
+            batch_size=spec.batch_size,
+            epochs=spec.epochs,
+            initial_epoch=len(history),
+            validation_data=validation,
+            callbacks=callbacks,
+            verbose=0,
+        )
     reporter = next(c for c in callbacks if isinstance(c, _EpochReporter))
+    if stop_when is not None and stop_when.stopped:
+        return TrainingResult(network, reporter.history, stopped=True, resumed_from=len(history))
     last = reporter.history[-1]
     if last["loss"] is None or not math.isfinite(last["loss"]):
         raise TrainingDiverged(
@@ -148,5 +229,7 @@ def train(
         dataset.x_test, dataset.y_test, batch_size=1024, verbose=0, return_dict=True
     )
     test_metrics = {"test_loss": float(scores["loss"]), "test_accuracy": float(scores["accuracy"])}
-    stopped = stopper is not None and stopper.stopped_epoch > 0
-    return TrainingResult(network, reporter.history, test_metrics, stopped)
+    stopped_early = stopper is not None and stopper.stopped_epoch > 0
+    return TrainingResult(
+        network, reporter.history, test_metrics, stopped_early, resumed_from=len(history)
+    )

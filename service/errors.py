@@ -135,6 +135,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def not_found(request: Request, error: store.NotFound) -> JSONResponse:
         return _error(request, 404, str(error))
 
+    @app.exception_handler(store.IdempotencyMismatch)
+    async def idempotency(request: Request, error: store.IdempotencyMismatch) -> JSONResponse:
+        return _error(request, 422, str(error))
+
     @app.exception_handler(store.Conflict)
     async def conflict(request: Request, error: store.Conflict) -> JSONResponse:
         return _error(request, 409, str(error))

@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from service.batching import MicroBatcher
-from service.errors import NotFound
+from service.errors import NotFound, Unavailable
+from trainserve.integrity import tree_digest
 
 
 def _freeze_long_lived_objects() -> None:
@@ -91,6 +92,12 @@ class InferenceEngine:
             raise NotFound(
                 f"the files of model {record['name']!r} version {record['version']} are missing "
                 f"from {self.artifacts_root}"
+            )
+        expected = record.get("sha256")
+        if expected is None or tree_digest(path) != expected:
+            raise Unavailable(
+                f"model {record['name']!r} version {record['version']} failed its integrity "
+                "check: its files changed since it was published, so it will not be loaded"
             )
         module = tf.saved_model.load(str(path))
         serve = module.signatures["serving_default"]

@@ -74,7 +74,9 @@ class JobPublic(BaseModel):
     model: ModelRef | None
     health: HealthSummary | None = None
     error: str | None
-    attempts: int = 0
+    attempts: int = Field(0, description="Deliveries that started training it")
+    worker: str | None = Field(None, description="host:pid of the process that trained it last")
+    cancel_requested: bool = False
     created_at: str
     updated_at: str
     started_at: str | None

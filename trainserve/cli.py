@@ -83,16 +83,22 @@ def run_worker(args: argparse.Namespace) -> int:
     import redis
 
     from trainserve.redis_server import ensure_redis
-    from workers.celery_app import make_celery
+    from trainserve.store import JobStore
+    from workers.celery_app import TRAIN_TASK, make_celery
+    from workers.reconciler import Reconciler
     from workers.state import Heartbeat
 
     url, embedded = ensure_redis(get_settings())
     os.environ["TRAINSERVE_REDIS_URL"] = url  # the forked training processes read it
     get_settings.cache_clear()
-    heartbeat = Heartbeat(redis.Redis.from_url(url), get_settings().worker_heartbeat_seconds)
+    client = redis.Redis.from_url(url, socket_timeout=10)
+    heartbeat = Heartbeat(client, get_settings().worker_heartbeat_seconds)
     heartbeat.start()
+    app = make_celery(url)
+    reconciler = Reconciler(JobStore(client), lambda job_id: app.send_task(TRAIN_TASK, [job_id]))
+    reconciler.start()
     try:
-        make_celery(url).worker_main(
+        app.worker_main(
             [
                 "worker",
                 f"--concurrency={args.concurrency}",
@@ -103,6 +109,7 @@ def run_worker(args: argparse.Namespace) -> int:
             ]
         )
     finally:
+        reconciler.stop()
         heartbeat.stop()
         if embedded is not None:
             embedded.stop()

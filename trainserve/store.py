@@ -6,7 +6,8 @@ Exceptions:
      ├── NotFound
      │    ├── JobNotFound
      │    └── ModelNotFound     (an unknown model name, or a version or label it lacks)
-     └── Conflict               (the change would break something that depends on it)
+     ├── Conflict               (the change would break something, or the job has finished)
+     └── IdempotencyMismatch    (an Idempotency-Key reused with another body)
 
 Keys (all under ``trainserve:``): ``job:<id>`` a job record as JSON; ``jobs`` a sorted
 set of job ids by creation order;
@@ -16,8 +17,10 @@ The model registry's keys are described in ``trainserve.registry``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -27,6 +30,8 @@ import redis
 
 PREFIX = "trainserve:"
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+ACTIVE_KEY = f"{PREFIX}jobs:active"
+IDEMPOTENCY_TTL = 48 * 3600  # the IETF draft asks for at least 24 h
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINISHED_STATES = ("succeeded", "failed", "cancelled")
 
@@ -51,6 +56,10 @@ class Conflict(StoreError):
     pass
 
 
+class IdempotencyMismatch(StoreError):
+    pass
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -65,10 +74,12 @@ class JobStore:
     def _key(job_id: str) -> str:
         return f"{PREFIX}job:{job_id}"
 
-    def create(self, spec: dict[str, Any], epochs: int) -> dict[str, Any]:
+    def create(
+        self, spec: dict[str, Any], epochs: int, job_id: str | None = None
+    ) -> dict[str, Any]:
         now = utc_now()
         job = {
-            "id": uuid.uuid4().hex,
+            "id": job_id or uuid.uuid4().hex,
             "status": "queued",
             "spec": spec,
             "progress": {"epoch": 0, "epochs": epochs},
@@ -86,6 +97,7 @@ class JobStore:
         with self.redis.pipeline() as pipe:
             pipe.set(self._key(job["id"]), json.dumps(job))
             pipe.zadd(f"{PREFIX}jobs", {job["id"]: order})
+            pipe.sadd(ACTIVE_KEY, job["id"])
             pipe.execute()
         return job
 
@@ -102,10 +114,78 @@ class JobStore:
         with self.redis.pipeline() as pipe:
             pipe.delete(self._key(job_id), self.report_key(job_id))
             pipe.zrem(f"{PREFIX}jobs", job_id)
+            pipe.srem(ACTIVE_KEY, job_id)
             pipe.execute()
+
+    def active(self) -> list[str]:
+        """Ids of jobs that are queued or running."""
+        return sorted(i.decode() for i in self.redis.smembers(ACTIVE_KEY))
+
+    def claim_idempotency_key(
+        self, key: str, fingerprint: str, ttl: int = IDEMPOTENCY_TTL
+    ) -> tuple[str, bool]:
+        """The job id the key stands for, and whether this call claimed it (then the
+        caller creates that job). Raises IdempotencyMismatch for another body."""
+        redis_key = f"{PREFIX}idempotency:{hashlib.sha256(key.encode()).hexdigest()}"
+        job_id = uuid.uuid4().hex
+        claim = json.dumps({"fingerprint": fingerprint, "job_id": job_id})
+        if self.redis.set(redis_key, claim, nx=True, ex=ttl):
+            return job_id, True
+        stored = json.loads(self.redis.get(redis_key) or claim)
+        if stored["fingerprint"] != fingerprint:
+            raise IdempotencyMismatch(
+                "Idempotency-Key: this key was already used with a different request body; "
+                "use a new key for a different job"
+            )
+        return stored["job_id"], False
+
+    def release_idempotency_key(self, key: str) -> None:
+        self.redis.delete(f"{PREFIX}idempotency:{hashlib.sha256(key.encode()).hexdigest()}")
+
+    def wait_for(self, job_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        """The record of a job another request is creating right now."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return self.get(job_id)
+            except JobNotFound:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel a queued job now; ask a running one to stop. Conflict if finished."""
+
+        def change(job: dict[str, Any]) -> None:
+            if job["status"] in FINISHED_STATES:
+                raise Conflict(
+                    f"job {job_id} has already {job['status']}; only queued or running jobs "
+                    "can be cancelled"
+                )
+            if job["status"] == "queued":
+                job.update(status="cancelled", finished_at=utc_now())
+            else:
+                job["cancel_requested"] = True
+
+        return self.update(
+            job_id, change, extra=lambda pipe: pipe.set(self.cancel_key(job_id), 1, ex=86400)
+        )
+
+    def cancel_key(self, job_id: str) -> str:
+        return f"{self._key(job_id)}:cancel"
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return bool(self.redis.exists(self.cancel_key(job_id)))
 
     def report_key(self, job_id: str) -> str:
         return f"{self._key(job_id)}:report"
+
+    def trim_report(self, job_id: str, epochs: int) -> None:
+        """Keep the reports of epochs 0..``epochs`` (none at all when ``epochs`` is 0)."""
+        if epochs:
+            self.redis.ltrim(self.report_key(job_id), 0, epochs)
+        else:
+            self.redis.delete(self.report_key(job_id))
 
     def report(self, job_id: str) -> list[dict[str, Any]]:
         """The job's gradient-health reports, oldest first."""
@@ -140,6 +220,9 @@ class JobStore:
             job["updated_at"] = utc_now()
             pipe.multi()
             pipe.set(key, json.dumps(job))
+            if job["status"] in FINISHED_STATES:
+                pipe.srem(ACTIVE_KEY, job_id)
+                pipe.delete(self.cancel_key(job_id))
             if extra is not None:
                 extra(pipe)
             result.update(job)

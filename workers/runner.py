@@ -1,4 +1,9 @@
-"""Run one job: load its data, train, export, publish, and keep its record current."""
+"""Run one job: take its lease, resume or start training, export, publish, report.
+
+Every outcome ends in the job record (succeeded, failed with a reason, or cancelled),
+except when another delivery of the same job holds the lease: then this one leaves
+the record alone.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,14 @@ import json
 import logging
 from typing import Any
 
+from models.checkpoints import checkpoint_history, remove_checkpoints
 from models.errors import ModelsError
 from models.spec import TrainingSpec
+from trainserve.integrity import tree_digest
 from trainserve.registry import ModelRegistry
 from trainserve.settings import Settings
-from trainserve.store import FINISHED_STATES, JobStore, utc_now
+from trainserve.store import JobStore, utc_now
+from workers.lease import JobLease, LeaseLost
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -30,45 +38,74 @@ def health_summary(previous: dict[str, Any] | None, report: dict[str, Any]) -> d
     }
 
 
-def _start(job: dict[str, Any]) -> None:
-    job["status"] = "running"
-    job["attempts"] = job.get("attempts", 0) + 1
-    job["started_at"] = job["started_at"] or utc_now()
-    job["history"] = []  # a redelivered job starts over; its old epochs are not kept
-    job["progress"]["epoch"] = 0
-    job["health"] = None
+def _starter(holder: str, history: list[dict[str, Any]]):
+    def start(job: dict[str, Any]) -> None:
+        # The checkpoint is the truth about finished epochs: epochs recorded after it (a
+        # crash between the two writes) are dropped and trained again.
+        job.update(status="running", worker=holder, error=None)
+        job["attempts"] = job.get("attempts", 0) + 1
+        job["started_at"] = job["started_at"] or utc_now()
+        job["history"] = history
+        job["progress"]["epoch"] = len(history)
+        if not history:
+            job["health"] = None
+
+    return start
 
 
-def _fail(store: JobStore, job_id: str, reason: str) -> None:
-    def change(job: dict[str, Any]) -> None:
-        job.update(status="failed", error=reason, finished_at=utc_now())
-
-    store.update(job_id, change)
+def _failed(reason: str):
+    return lambda job: job.update(status="failed", error=reason)
 
 
-def run_job(job_id: str, store: JobStore, registry: ModelRegistry, settings: Settings) -> None:
-    """Train job ``job_id``; every outcome ends in its record, never as an exception."""
-    job = store.get(job_id)
-    if job["status"] in FINISHED_STATES:
-        log.info("job %s is already %s; nothing to do", job_id, job["status"])
+def run_job(
+    job_id: str, store: JobStore, registry: ModelRegistry, settings: Settings, holder: str
+) -> None:
+    """Train job ``job_id`` as process ``holder`` (``host:pid``)."""
+    checkpoints = settings.artifacts_root / "checkpoints" / job_id
+    history = checkpoint_history(checkpoints)
+    lease = JobLease(store, job_id, holder)
+    job = lease.acquire(_starter(holder, history))
+    if job is None:
+        log.info("job %s is finished or held by another delivery; nothing to do", job_id)
         return
-    if job.get("attempts", 0) >= MAX_ATTEMPTS:
-        _fail(store, job_id, f"gave up after {MAX_ATTEMPTS} attempts that did not finish")
+    store.trim_report(job_id, len(history))
+    if job["attempts"] > MAX_ATTEMPTS:
+        cause = job.get("last_failure") or "the process running it stopped before it finished"
+        lease.release(_failed(f"worker lost {MAX_ATTEMPTS} times: {cause}"))
+        remove_checkpoints(checkpoints)
         return
-    # A redelivered job starts over: its earlier reports go with its earlier history.
-    store.update(job_id, _start, extra=lambda pipe: pipe.delete(store.report_key(job_id)))
+    lease.start_renewing()
     try:
         spec = TrainingSpec.model_validate(job["spec"])
-        _train_and_publish(job_id, spec, store, registry, settings)
+        _train_and_publish(job_id, spec, lease, store, registry, settings, checkpoints)
+    except LeaseLost:
+        log.warning("job %s: another delivery took over; this one stops", job_id)
+        return
     except ModelsError as error:
-        _fail(store, job_id, str(error))
+        _end(lease, _failed(str(error)))
     except Exception as error:  # a job must end failed with a reason, whatever broke
         log.exception("job %s failed", job_id)
-        _fail(store, job_id, f"internal error while training: {type(error).__name__}: {error}")
+        _end(lease, _failed(f"internal error while training: {type(error).__name__}: {error}"))
+    finally:
+        lease.stop_renewing()
+    remove_checkpoints(checkpoints)
+
+
+def _end(lease: JobLease, change) -> None:
+    try:
+        lease.release(change)
+    except LeaseLost:
+        log.warning("job %s: lost the lease before recording its end", lease.job_id)
 
 
 def _train_and_publish(
-    job_id: str, spec: TrainingSpec, store: JobStore, registry: ModelRegistry, settings: Settings
+    job_id: str,
+    spec: TrainingSpec,
+    lease: JobLease,
+    store: JobStore,
+    registry: ModelRegistry,
+    settings: Settings,
+    checkpoints,
 ) -> None:
     from models.datasets import load_dataset
     from models.export import export_network
@@ -81,19 +118,32 @@ def _train_and_publish(
             job["history"].append(entry)
             job["progress"]["epoch"] = entry["epoch"]
 
-        store.update(job_id, change)
+        lease.update(change)
 
     def record_report(report: dict[str, Any]) -> None:
         def change(job: dict[str, Any]) -> None:
             job["health"] = health_summary(job.get("health"), report)
 
-        store.update(
-            job_id,
-            change,
-            extra=lambda pipe: pipe.rpush(store.report_key(job_id), json.dumps(report)),
-        )
+        lease.update(change, lambda pipe: pipe.rpush(store.report_key(job_id), json.dumps(report)))
 
-    result = train(spec, dataset, on_epoch=record_epoch, on_report=record_report)
+    result = train(
+        spec,
+        dataset,
+        on_epoch=record_epoch,
+        on_report=record_report,
+        checkpoint_dir=checkpoints,
+        should_stop=lease.should_stop,
+    )
+    if lease.lost.is_set():
+        raise LeaseLost(job_id)
+    if result.stopped:
+        lease.release(lambda job: job.update(status="cancelled"))
+        log.info("job %s cancelled after %d epochs", job_id, len(result.history))
+        return
+    _publish(job_id, spec, dataset, result, lease, registry, settings, export_network)
+
+
+def _publish(job_id, spec, dataset, result, lease, registry, settings, export_network) -> None:
     name = spec.published_name
     version = registry.next_version(name)
     relative = f"models/{name}/{version}"
@@ -109,18 +159,20 @@ def _train_and_publish(
         "metrics": result.test_metrics,
         "path": relative,
     }
-    export_network(
+    path = export_network(
         result.network, settings.artifacts_root / relative, dataset.x_test[:PROBE_ROWS], record
     )
+    record["sha256"] = tree_digest(path)  # checked by the API before it loads the files
 
     def succeed(job: dict[str, Any]) -> None:
         job.update(
             status="succeeded",
             metrics=result.test_metrics,
             model={"name": name, "version": version},
-            finished_at=utc_now(),
         )
         job["progress"]["stopped_early"] = result.stopped_early
 
-    store.update(job_id, succeed, extra=lambda pipe: registry.queue_publish(pipe, record))
+    # Published in the same transaction that marks the job succeeded, under the lease:
+    # a duplicate delivery can never publish a second version.
+    lease.release(succeed, lambda pipe: registry.queue_publish(pipe, record))
     log.info("job %s published %s:%d %s", job_id, name, version, result.test_metrics)

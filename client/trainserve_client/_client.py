@@ -57,9 +57,22 @@ class Client:
             raise error_for(response.status_code, body)
         return response.json()
 
-    def submit(self, spec: dict[str, Any] | None = None, **fields: Any) -> Job:
-        """Queue a training job from a spec dict and/or keyword fields."""
-        return Job.from_json(self._request("POST", "/jobs", json={**(spec or {}), **fields}))
+    def submit(
+        self,
+        spec: dict[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Job:
+        """Queue a training job from a spec dict and/or keyword fields. With an
+        ``idempotency_key``, retrying the same submission returns the same job."""
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        body = {**(spec or {}), **fields}
+        return Job.from_json(self._request("POST", "/jobs", json=body, headers=headers))
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel a queued job, or ask a running one to stop at its next batch."""
+        return Job.from_json(self._request("POST", f"/jobs/{job_id}/cancel"))
 
     def get(self, job_id: str) -> Job:
         """The job's current record."""

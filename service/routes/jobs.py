@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from models.spec import TrainingSpec
 from service.auth import TRAIN
@@ -19,18 +20,55 @@ JobId = Annotated[str, Path(description="A job id (32 hex digits)")]
 log = logging.getLogger(__name__)
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Retrying with the same key and body returns the same job",
+    ),
+]
+
+
 @router.post("", status_code=status.HTTP_202_ACCEPTED, response_model=JobPublic)
-def create_job(spec: JobCreate, response: Response, store: StoreDep, celery: CeleryDep) -> dict:
+def create_job(
+    spec: JobCreate,
+    response: Response,
+    store: StoreDep,
+    celery: CeleryDep,
+    idempotency_key: IdempotencyKey = None,
+) -> dict:
     """Queue a training job; follow it at the `Location` it returns."""
-    job = store.create(spec.model_dump(mode="json"), spec.epochs)
+    job_id = None
+    if idempotency_key is not None:
+        fingerprint = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
+        job_id, claimed = store.claim_idempotency_key(idempotency_key, fingerprint)
+        if not claimed:
+            response.headers["Location"] = f"/jobs/{job_id}"
+            response.headers["Idempotent-Replayed"] = "true"
+            return store.wait_for(job_id)
+    job = store.create(spec.model_dump(mode="json"), spec.epochs, job_id)
     try:
         celery.send_task(TRAIN_TASK, args=[job["id"]])
     except Exception as error:  # the broker's errors come from kombu, redis or sockets
         log.exception("could not enqueue job %s", job["id"])
         store.delete(job["id"])  # a refused request stores nothing
+        if idempotency_key is not None:
+            store.release_idempotency_key(idempotency_key)
         raise Unavailable(f"the job queue is unavailable, try again shortly ({error})") from error
     response.headers["Location"] = f"/jobs/{job['id']}"
     return job
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response_model=JobPublic,
+    responses={409: {"description": "The job has already finished"}},
+)
+def cancel_job(job_id: JobId, store: StoreDep) -> dict:
+    """Cancel a job: a queued one at once; a running one at its next batch boundary
+    (it then ends `cancelled` and publishes nothing)."""
+    return store.cancel(job_id)
 
 
 @router.get("", response_model=JobsPublic)

@@ -108,3 +108,36 @@ def test_same_spec_and_seed_train_identically(digits):
         return [{k: v for k, v in e.items() if k != "seconds"} for e in train(spec, digits).history]
 
     assert run() == run()
+
+
+def test_a_stopped_run_resumes_from_its_checkpoint(digits, tmp_path):
+    from models.checkpoints import latest_epoch
+
+    spec = TrainingSpec(**{**BASE, "epochs": 4})
+    seen = []
+    first = train(
+        spec,
+        digits,
+        on_epoch=seen.append,
+        checkpoint_dir=tmp_path,
+        should_stop=lambda: len(seen) >= 2,
+    )
+    assert first.stopped and [e["epoch"] for e in first.history] == [1, 2]
+    assert first.test_metrics == {} and latest_epoch(tmp_path) == 2
+
+    reports = []
+    second = train(spec, digits, on_report=reports.append, checkpoint_dir=tmp_path)
+    assert second.resumed_from == 2 and not second.stopped
+    assert [e["epoch"] for e in second.history] == [1, 2, 3, 4]
+    assert second.history[:2] == first.history
+    assert [r["epoch"] for r in reports] == [3, 4]  # epoch 0 was reported the first time
+    assert latest_epoch(tmp_path) == 4 and len(list(tmp_path.iterdir())) == 2
+    assert "test_accuracy" in second.test_metrics
+
+
+def test_a_finished_checkpoint_only_evaluates(digits, tmp_path):
+    spec = TrainingSpec(**{**BASE, "epochs": 1})
+    done = train(spec, digits, checkpoint_dir=tmp_path)
+    again = train(spec, digits, checkpoint_dir=tmp_path, on_epoch=pytest.fail)
+    assert again.resumed_from == 1 and again.history == done.history
+    assert again.test_metrics == pytest.approx(done.test_metrics)
