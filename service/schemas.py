@@ -77,6 +77,9 @@ class JobPublic(BaseModel):
     attempts: int = Field(0, description="Deliveries that started training it")
     worker: str | None = Field(None, description="host:pid of the process that trained it last")
     cancel_requested: bool = False
+    last_failure: str | None = Field(
+        None, description="Why the last attempt's process died, if it did (e.g. a signal)"
+    )
     created_at: str
     updated_at: str
     started_at: str | None

@@ -15,6 +15,8 @@ from trainserve.processes import spawn, stop
 from trainserve.redis_server import EmbeddedRedis, ensure_redis
 from trainserve.settings import Settings
 
+MAX_RESTARTS = 5
+
 
 @dataclass
 class Stack:
@@ -27,6 +29,8 @@ class Stack:
     redis_url: str = ""
     redis: EmbeddedRedis | None = None
     children: dict[str, subprocess.Popen] = field(default_factory=dict)
+    commands: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
+    restarts: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -50,13 +54,42 @@ class Stack:
             "TRAINSERVE_HOME": str(self.settings.home_dir),
         }
         cli = [sys.executable, "-m", "trainserve.cli"]
-        self.children["worker"] = spawn(
-            [*cli, "worker", "--concurrency", str(self.workers)], env, logs / "worker.log"
-        )
-        self.children["api"] = spawn(
-            [*cli, "api", "--host", self.host, "--port", str(self.port)], env, logs / "api.log"
-        )
+        self.commands = {
+            "worker": ([*cli, "worker", "--concurrency", str(self.workers)], env),
+            "api": ([*cli, "api", "--host", self.host, "--port", str(self.port)], env),
+        }
+        for name in self.commands:
+            self._spawn(name)
         return self
+
+    def _spawn(self, name: str) -> None:
+        argv, env = self.commands[name]
+        self.children[name] = spawn(argv, env, self.logs / f"{name}.log")
+
+    def revive(self) -> None:
+        """Restart whatever died (Redis on its own port and data); give up on a process
+        that keeps dying (more than MAX_RESTARTS in a minute) with RuntimeError."""
+        if self.redis is not None and self.redis.process.poll() is not None:
+            self._note_restart("redis", self.redis.process.returncode)
+            self.redis.start()
+        for name, process in list(self.children.items()):
+            if process.poll() is not None:
+                self._note_restart(name, process.returncode)
+                self._spawn(name)
+
+    def _note_restart(self, name: str, code: int | None) -> None:
+        now = time.monotonic()
+        recent = [t for t in self.restarts.get(name, []) if now - t < 60] + [now]
+        self.restarts[name] = recent
+        if len(recent) > MAX_RESTARTS:
+            raise RuntimeError(
+                f"the {name} process keeps exiting (last code {code}); see {self.logs}"
+            )
+        print(
+            f"trainserve: the {name} process exited with {code}; restarting it",
+            file=sys.stderr,
+            flush=True,
+        )
 
     def wait_ready(self, timeout: float = 120.0) -> None:
         """Block until ``/readyz`` answers 200; raise if a child dies or time runs out."""
@@ -97,7 +130,8 @@ class Stack:
             self.redis = None
 
     def serve_forever(self) -> int:
-        """Run until SIGINT/SIGTERM (returns 0) or until a child dies (returns 1)."""
+        """Run until SIGINT/SIGTERM (returns 0), restarting what dies; returns 1 if a
+        process keeps dying."""
         stopping = []
 
         def request_stop(signum, frame) -> None:
@@ -107,7 +141,7 @@ class Stack:
         signal.signal(signal.SIGTERM, request_stop)
         try:
             while not stopping:
-                self.check_children()
+                self.revive()
                 time.sleep(0.5)
             return 0
         except RuntimeError as error:

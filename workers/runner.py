@@ -112,19 +112,31 @@ def _train_and_publish(
     from models.training import train
 
     dataset = load_dataset(spec.dataset, settings.data_dir)
+    # Whole lists are written each time, not appended: if Redis loses its last second of
+    # writes (a crash with appendfsync everysec), the next write restores them.
+    history = checkpoint_history(checkpoints)
+    reports = store.report(job_id)
 
     def record_epoch(entry: dict[str, Any]) -> None:
+        history.append(entry)
+
         def change(job: dict[str, Any]) -> None:
-            job["history"].append(entry)
+            job["history"] = history
             job["progress"]["epoch"] = entry["epoch"]
 
         lease.update(change)
 
     def record_report(report: dict[str, Any]) -> None:
+        reports.append(report)
+
         def change(job: dict[str, Any]) -> None:
             job["health"] = health_summary(job.get("health"), report)
 
-        lease.update(change, lambda pipe: pipe.rpush(store.report_key(job_id), json.dumps(report)))
+        def rewrite(pipe) -> None:
+            pipe.delete(store.report_key(job_id))
+            pipe.rpush(store.report_key(job_id), *(json.dumps(r) for r in reports))
+
+        lease.update(change, rewrite)
 
     result = train(
         spec,

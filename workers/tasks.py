@@ -54,8 +54,9 @@ class TrainRequest(Request):
     """Runs in the worker's main process, which sees a pool process die."""
 
     def on_failure(self, exc_info, send_failed_event=True, return_ok=False):
-        if isinstance(exc_info.exception, WorkerLostError) and self.args:
-            note_worker_lost(self.args[0], self.worker_pid, exc_info.exception)
+        error = getattr(exc_info.exception, "exc", exc_info.exception)  # billiard wraps it
+        if isinstance(error, WorkerLostError) and self.args:
+            note_worker_lost(self.args[0], self.worker_pid, error)
         return super().on_failure(
             exc_info, send_failed_event=send_failed_event, return_ok=return_ok
         )
