@@ -74,7 +74,7 @@ def cancel_job(job_id: JobId, store: StoreDep) -> dict:
 @router.get("", response_model=JobsPublic)
 def list_jobs(
     store: StoreDep,
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=10**9),
     limit: int = Query(20, ge=1, le=200),
 ) -> dict:
     """Jobs, newest first."""

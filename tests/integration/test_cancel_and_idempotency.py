@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.integration.conftest import TINY_SPEC
+from tests.integration.conftest import SCRATCH, TINY_SPEC
 from trainserve_client import ConflictError, ValidationError
 
 pytestmark = pytest.mark.integration
@@ -36,15 +36,13 @@ def test_a_running_job_stops_at_a_batch_boundary_and_publishes_nothing(client, a
     with pytest.raises(ConflictError, match="already cancelled"):
         client.cancel(job.id)
     # The worker is free again: the next job trains.
-    after = client.wait(
-        client.submit({**TINY_SPEC, "epochs": 1}).id, timeout=120, poll_interval=0.2
-    )
+    after = client.wait(client.submit({**SCRATCH, "epochs": 1}).id, timeout=120, poll_interval=0.2)
     assert after.status == "succeeded"
 
 
 def test_a_queued_job_is_cancelled_at_once(client):
     blocker = client.submit(SLOW)
-    queued = client.submit({**TINY_SPEC, "epochs": 1})
+    queued = client.submit({**SCRATCH, "epochs": 1})
     cancelled = client.cancel(queued.id)
     assert cancelled.status == "cancelled" and cancelled.raw["finished_at"]
     client.cancel(blocker.id)
@@ -62,7 +60,7 @@ def test_finished_jobs_cannot_be_cancelled(client, trained):
 
 
 def test_same_key_and_body_return_the_same_job(client, api):
-    spec = {**TINY_SPEC, "epochs": 1, "seed": 11}
+    spec = {**SCRATCH, "epochs": 1, "seed": 11}
     first = api.post("/jobs", json=spec, headers={"Idempotency-Key": "idem-same-1"})
     again = api.post(
         "/jobs", json=dict(reversed(list(spec.items()))), headers={"Idempotency-Key": "idem-same-1"}
@@ -77,7 +75,7 @@ def test_same_key_and_body_return_the_same_job(client, api):
 
 def test_concurrent_identical_requests_create_one_job(client, api):
     before = api.get("/jobs").json()["total"]
-    spec = {**TINY_SPEC, "epochs": 1, "seed": 21}
+    spec = {**SCRATCH, "epochs": 1, "seed": 21}
 
     def submit(_):
         return client.submit(spec, idempotency_key="idem-concurrent-1").id

@@ -6,7 +6,7 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.integration.conftest import TINY_SPEC
+from tests.integration.conftest import SCRATCH
 
 pytestmark = pytest.mark.integration
 
@@ -69,7 +69,7 @@ def test_model_name_alone_serves_the_latest_version(client, trained, digits_test
 
 
 def test_post_jobs_answers_202_with_location(api, trained):
-    response = api.post("/jobs", json={**TINY_SPEC, "epochs": 1})
+    response = api.post("/jobs", json={**SCRATCH, "epochs": 1})
     assert response.status_code == 202
     body = response.json()
     assert body["status"] == "queued" and body["progress"] == {
@@ -82,8 +82,8 @@ def test_post_jobs_answers_202_with_location(api, trained):
 
 
 def test_jobs_are_listed_newest_first_and_paginated(client, api, trained):
-    first = client.submit({**TINY_SPEC, "epochs": 1})
-    second = client.submit({**TINY_SPEC, "epochs": 1})
+    first = client.submit({**SCRATCH, "epochs": 1})
+    second = client.submit({**SCRATCH, "epochs": 1})
     page = api.get("/jobs", params={"limit": 2}).json()
     assert [item["id"] for item in page["items"]] == [second.id, first.id]
     assert page["total"] >= 3 and page["limit"] == 2 and page["offset"] == 0
