@@ -52,3 +52,24 @@ def test_every_service_command_is_a_cli_command_that_parses():
         parser.parse_args(command[1:])  # exits (fails the test) on an unknown option
     dockerfile_cmd = (ROOT / "Dockerfile").read_text().split("CMD", 1)[1]
     assert '"trainserve", "api"' in dockerfile_cmd
+
+
+def test_the_api_service_demands_api_keys_from_the_environment():
+    api = _compose()["services"]["api"]
+    assert api["environment"]["TRAINSERVE_API_KEYS"].startswith("${TRAINSERVE_API_KEYS:?")
+
+
+def test_importing_the_api_and_the_worker_app_does_not_start_tensorflow():
+    # TensorFlow is not fork-safe: the worker's main process must not import it, and the
+    # API imports it lazily. A subprocess gives a clean interpreter.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, service.app, workers.tasks, workers.reconciler, trainserve.cli; "
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout.strip()
+    assert out == "False False"
