@@ -24,6 +24,7 @@ def make_celery(broker_url: str) -> Celery:
         accept_content=["json"],
         task_default_queue=TRAINING_QUEUE,
         broker_transport_options=transport_options,
+        result_backend_transport_options=transport_options,
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,

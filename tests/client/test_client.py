@@ -92,3 +92,16 @@ def test_predict_sends_numpy_rows_as_lists():
     result = _client(handler).predict("m:1", np.array([[1.0, 2.0]], dtype=np.float32))
     assert sent == {"model": "m:1", "instances": [[1.0, 2.0]]}
     assert result.labels == [1] and result.model.version == 1
+
+
+def test_the_api_key_comes_from_the_environment(monkeypatch):
+    seen = []
+    monkeypatch.setenv("TRAINSERVE_API_KEY", "from-env-123")
+
+    def handler(request):
+        seen.append(request.headers.get("authorization"))
+        return httpx.Response(200, json=_job())
+
+    _client(handler).get("j1")
+    Client("http://test", api_key="explicit-1", transport=httpx.MockTransport(handler)).get("j1")
+    assert seen == ["Bearer from-env-123", "Bearer explicit-1"]

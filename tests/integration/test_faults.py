@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.integration.stack import RunningStack
-from trainserve_client import Client, TrainserveError
+from trainserve_client import APIError, Client, TrainserveError
 
 pytestmark = pytest.mark.integration
 KEY = "fault-key-0123"
@@ -38,6 +38,9 @@ def client(faulty):
         yield sdk
 
 
+STATUSES_SEEN: list[int] = []
+
+
 def _poll(client, job_id, ready, timeout=180.0):
     """The job once ``ready(job)``; rides out a service that is briefly down."""
     deadline = time.monotonic() + timeout
@@ -46,8 +49,10 @@ def _poll(client, job_id, ready, timeout=180.0):
             job = client.get(job_id)
             if ready(job):
                 return job
+        except APIError as error:
+            STATUSES_SEEN.append(error.status_code)  # Redis restarting: 503, never 500
         except (TrainserveError, httpx.HTTPError, OSError):
-            pass  # the API or Redis is restarting
+            pass  # the API is restarting
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} never got there")
 
@@ -95,8 +100,10 @@ def test_redis_killed_mid_job_loses_nothing(client, faulty):
     _poll(client, job.id, lambda j: j.status == "running" and j.epoch >= 3)
     server = json.loads((Path(faulty.home) / "redis" / "server.json").read_text())
     os.kill(server["pid"], signal.SIGKILL)  # `up` notices and starts it again on its data
+    STATUSES_SEEN.clear()
     done = _poll(client, job.id, lambda j: j.finished, timeout=240)
     assert done.status == "succeeded", done.error
+    assert set(STATUSES_SEEN) <= {503}
     assert [e["epoch"] for e in done.history] == list(range(1, 13))
     assert before | {job.id} <= {j.id for j in client.jobs(limit=100)}
     assert client.predict(done.model.name, [[0.0] * 64]).model.version == done.model.version
