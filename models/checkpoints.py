@@ -13,14 +13,20 @@ import json
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
 _NAME = re.compile(r"^epoch-(\d{6})\.json$")
 
 
+def _temporary(path: Path, suffix: str = ".tmp") -> Path:
+    # Unique per process and call: two deliveries of one job never share a temporary.
+    return path.with_name(f"{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}{suffix}")
+
+
 def _write_atomically(path: Path, write) -> None:
-    temporary = path.with_name(path.name + ".tmp")
+    temporary = _temporary(path)
     write(temporary)
     os.replace(temporary, path)
 
@@ -30,12 +36,13 @@ def save_checkpoint(network, directory: Path, history: list[dict[str, Any]]) -> 
     directory.mkdir(parents=True, exist_ok=True)
     stem = f"epoch-{len(history):06d}"
     # Keras picks the format from the suffix, so the temporary file keeps `.keras`.
-    temporary = directory / f"{stem}.tmp.keras"
+    temporary = _temporary(directory / stem, ".keras")
     network.save(temporary)
     os.replace(temporary, directory / f"{stem}.keras")
     _write_atomically(directory / f"{stem}.json", lambda p: p.write_text(json.dumps(history)))
     for old in directory.glob("epoch-*"):
-        if not old.name.startswith(stem):
+        match = re.match(r"^epoch-(\d{6})\.(json|keras)$", old.name)
+        if match and int(match.group(1)) < len(history):  # never a newer one
             old.unlink(missing_ok=True)
 
 

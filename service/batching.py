@@ -16,6 +16,10 @@ from concurrent.futures import Executor
 
 import numpy as np
 
+from service.errors import Unavailable
+
+UNLOADED = "the model was unloaded while this request waited; retry it"
+
 
 class MicroBatcher:
     """Queues row blocks, runs them through ``infer`` on ``executor``, hands results back."""
@@ -80,10 +84,11 @@ class MicroBatcher:
             self.batch_sizes.append(len(rows))
             try:
                 outputs = await loop.run_in_executor(self.executor, self.infer, rows)
+            except asyncio.CancelledError:  # closed mid-call: nobody may be left waiting
+                self._fail(batch, Unavailable(UNLOADED))
+                raise
             except Exception as error:  # every waiter hears about it; the batcher lives on
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+                self._fail(batch, error)
                 continue
             start = 0
             for part, future in batch:
@@ -91,11 +96,15 @@ class MicroBatcher:
                     future.set_result(outputs[start : start + len(part)])
                 start += len(part)
 
+    @staticmethod
+    def _fail(batch: list[tuple[np.ndarray, asyncio.Future]], error: BaseException) -> None:
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(error)
+
     def close(self) -> None:
-        """Stop the batcher; requests still queued are failed, none is left hanging."""
+        """Stop the batcher; requests still queued are failed (503), none is left hanging."""
         if self._task is not None:
             self._task.cancel()
-        while self._pending:
-            _, future = self._pending.popleft()
-            if not future.done():
-                future.set_exception(RuntimeError("the model was unloaded; retry the request"))
+        self._fail(list(self._pending), Unavailable(UNLOADED))
+        self._pending.clear()

@@ -3,7 +3,6 @@
     ServiceError (500)
      ├── Unauthorized (401)      no API key, or an unknown one
      ├── Forbidden (403)         the key's scope does not cover the route
-     ├── PayloadTooLarge (413)   the body is over the size limit
      ├── InvalidInput (422)      a request the service cannot act on
      ├── NotFound (404)          an unknown job, model, version or label
      ├── Conflict (409)          the change would break something that depends on it
@@ -12,6 +11,7 @@
 Store errors (``trainserve.store``) and Redis errors are translated here too, and
 validation errors name the field, what was received and what was expected.
 
+Bodies over the size limit are refused (413) by ``service.limits`` before any route runs.
 Native routes answer ``{"detail", "message"}``. The TensorFlow Serving (``/v1/``) and
 KServe V2 (``/v2/``) routes answer ``{"error": message}`` as those protocols do, with
 400 where the native API says 422.
@@ -46,10 +46,6 @@ class Unauthorized(ServiceError):
 
 class Forbidden(ServiceError):
     status_code = status.HTTP_403_FORBIDDEN
-
-
-class PayloadTooLarge(ServiceError):
-    status_code = status.HTTP_413_CONTENT_TOO_LARGE
 
 
 class InvalidInput(ServiceError):
@@ -148,9 +144,9 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _error(request, 500, f"internal error: {type(error).__name__}; see the API log")
 
-    @app.exception_handler(redis.ConnectionError)
-    @app.exception_handler(redis.TimeoutError)
-    @app.exception_handler(redis.BusyLoadingError)
+    @app.exception_handler(redis.RedisError)
     async def redis_down(request: Request, error: redis.RedisError) -> JSONResponse:
+        # Outages, and refusals such as MISCONF (disk full) or READONLY: the store cannot
+        # serve. Bad names never get this far (they are checked first).
         log.warning("Redis error on %s: %s", request.url.path, error)
         return _error(request, 503, f"the job store is unavailable, try again shortly ({error})")

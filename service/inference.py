@@ -23,6 +23,7 @@ import numpy as np
 from service.batching import MicroBatcher
 from service.errors import NotFound, Unavailable
 from trainserve.integrity import tree_digest
+from trainserve.registry import LABEL_PATTERN
 
 
 def _freeze_long_lived_objects() -> None:
@@ -80,9 +81,12 @@ class InferenceEngine:
         _freeze_long_lived_objects()
 
     def version_dir(self, record: dict[str, Any]) -> Path:
-        path = (self.artifacts_root / record["path"]).resolve()
-        if not path.is_relative_to(self.artifacts_root):
-            raise NotFound(f"model {record['name']!r} version {record['version']} has a bad path")
+        """Built from the checked name and the integer version, never from a stored path."""
+        name, version = str(record["name"]), int(record["version"])
+        models = self.artifacts_root / "models"
+        path = (models / name / str(version)).resolve()
+        if not LABEL_PATTERN.match(name) or path.parent.parent != models.resolve():
+            raise NotFound(f"model {name!r} version {version} has a bad path")
         return path
 
     def _load(self, record: dict[str, Any]) -> tuple[Any, Any]:
@@ -118,7 +122,8 @@ class InferenceEngine:
             loop = asyncio.get_running_loop()
             self._loading[key] = loop.run_in_executor(None, self._load, record)
         try:
-            module, infer = await self._loading[key]
+            # Shielded: one client going away must not cancel the load the others await.
+            module, infer = await asyncio.shield(self._loading[key])
         finally:
             self._loading.pop(key, None)
         if key not in self._loaded:

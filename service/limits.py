@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.errors import PayloadTooLarge
-
 
 class BodySizeLimit:
-    """Refuse bodies over ``max_bytes`` with 413: at once when Content-Length says so,
-    else as soon as the streamed body grows past it."""
+    """Refuse bodies over ``max_bytes`` with 413: at once when Content-Length says so;
+    a body without one (chunked) is read up to the limit first, then handed on."""
 
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app, self.max_bytes = app, max_bytes
@@ -20,17 +18,22 @@ class BodySizeLimit:
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             return await self._refuse(scope, send, int(declared))
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
+        if declared is not None:
+            return await self.app(scope, receive, send)  # the server enforces its length
+        messages, received = [], 0
+        while True:
             message = await receive()
+            messages.append(message)
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise PayloadTooLarge(self._message(received))
-            return message
+                return await self._refuse(scope, send, received)
+            if message["type"] != "http.request" or not message.get("more_body"):
+                break
 
-        await self.app(scope, counted, send)
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
 
     def _message(self, size: int) -> str:
         return (

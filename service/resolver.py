@@ -14,7 +14,16 @@ from typing import Any
 
 import redis.asyncio
 
-from trainserve.registry import GENERATION_KEY, ModelSnapshot, labels_key, versions_key
+from trainserve.registry import (
+    GENERATION_KEY,
+    ModelSnapshot,
+    labels_key,
+    versions_key,
+)
+from trainserve.registry import (
+    LABEL_PATTERN as NAME,
+)
+from trainserve.store import ModelNotFound
 
 
 class ModelResolver:
@@ -35,6 +44,8 @@ class ModelResolver:
             self._check = None
 
     async def snapshot(self, name: str) -> ModelSnapshot:
+        if not NAME.match(name):
+            raise ModelNotFound(f"no model named {name!r} (names match {NAME.pattern})")
         generation = await self._current_generation()
         if generation != self._generation:
             self._snapshots.clear()

@@ -75,6 +75,7 @@ class JobPublic(BaseModel):
     health: HealthSummary | None = None
     error: str | None
     attempts: int = Field(0, description="Deliveries that started training it")
+    worker_losses: int = Field(0, description="Times the process training it died")
     worker: str | None = Field(None, description="host:pid of the process that trained it last")
     cancel_requested: bool = False
     last_failure: str | None = Field(

@@ -117,6 +117,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    from trainserve.redis_server import redact
     from trainserve.stack import Stack
 
     settings = get_settings()
@@ -133,7 +134,7 @@ def run_up(args: argparse.Namespace) -> int:
         return 1
     print(
         f"trainserve is up at {stack.base_url} (API docs: {stack.base_url}/docs); "
-        f"Redis {stack.redis_url}; data in {get_settings().home_dir}. Ctrl-C stops it.",
+        f"Redis {redact(stack.redis_url)}; data in {get_settings().home_dir}. Ctrl-C stops it.",
         flush=True,
     )
     return stack.serve_forever()

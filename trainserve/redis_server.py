@@ -11,6 +11,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
+import secrets
 import subprocess
 import time
 from contextlib import contextmanager
@@ -21,6 +23,17 @@ import redis
 
 from trainserve.processes import free_port, spawn, stop
 from trainserve.settings import Settings
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+def redact(url: str) -> str:
+    """A Redis URL without its password, for printing."""
+    return re.sub(r"//[^@/]*@", "//", url)
 
 
 class RedisStartError(RuntimeError):
@@ -49,12 +62,26 @@ class EmbeddedRedis:
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{self._password()}@127.0.0.1:{self.port}/0"
+
+    def _password(self) -> str:
+        # Other local users must not read or rewrite the records (the SHA-256 of each
+        # model among them), so the server has a password, kept in a private file and
+        # given to redis-server in a private config file, never on its command line.
+        path = self.directory / "password"
+        if not path.is_file():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _write_private(path, secrets.token_urlsafe(24))
+        return path.read_text().strip()
 
     def start(self, timeout: float = 15.0) -> EmbeddedRedis:
         self.directory.mkdir(parents=True, exist_ok=True)
+        config = self.directory / "redis.conf"
+        config.unlink(missing_ok=True)
+        _write_private(config, f"requirepass {self._password()}\n")
         argv = [
             redis_executable(),
+            str(config),
             "--bind", "127.0.0.1", "--port", str(self.port),
             "--dir", str(self.directory),
             "--appendonly", "yes", "--appendfsync", "everysec",
@@ -120,5 +147,5 @@ def ensure_redis(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
         if url := _running_embedded(record, directory):
             return url, None
         server = EmbeddedRedis(directory, free_port()).start()
-        record.write_text(json.dumps({"url": server.url, "pid": server.process.pid}))
+        _write_private(record, json.dumps({"url": server.url, "pid": server.process.pid}))
         return server.url, server

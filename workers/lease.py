@@ -65,7 +65,11 @@ class JobLease:
         taken: dict[str, Any] = {}
 
         def change(job: dict[str, Any]) -> None:
+            taken.clear()  # redis-py reruns this after a WatchError
             lease = job.get("lease") or {}
+            if lease.get("token") == self.token:
+                taken.update(job)  # our own commit, whose reply was lost
+                return
             if job["status"] in FINISHED_STATES:
                 return
             if lease.get("token") and lease.get("expires_at", 0) > time.time():
@@ -121,7 +125,7 @@ class JobLease:
                 log.warning("lost the lease on job %s; stopping", self.job_id)
                 self.lost.set()
                 return
-            except redis.RedisError as error:  # keep training through a Redis outage
+            except Exception as error:  # keep training through a Redis outage, or worse
                 log.warning("could not renew the lease on job %s: %s", self.job_id, error)
 
     def should_stop(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from typing import Any
 
 from models.checkpoints import checkpoint_history, remove_checkpoints
@@ -18,7 +19,7 @@ from trainserve.integrity import tree_digest
 from trainserve.registry import ModelRegistry
 from trainserve.settings import Settings
 from trainserve.store import JobStore, utc_now
-from workers.lease import JobLease, LeaseLost
+from workers.lease import JobLease, LeaseLost, with_retry
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
@@ -68,34 +69,41 @@ def run_job(
     if job is None:
         log.info("job %s is finished or held by another delivery; nothing to do", job_id)
         return
-    store.trim_report(job_id, len(history))
-    if job["attempts"] > MAX_ATTEMPTS:
+    # Only processes that died count (a restart of the service or an outage does not).
+    if job.get("worker_losses", 0) >= MAX_ATTEMPTS:
         cause = job.get("last_failure") or "the process running it stopped before it finished"
-        lease.release(_failed(f"worker lost {MAX_ATTEMPTS} times: {cause}"))
-        remove_checkpoints(checkpoints)
+        if _end(lease, _failed(f"worker lost {MAX_ATTEMPTS} times: {cause}")):
+            remove_checkpoints(checkpoints)
         return
     lease.start_renewing()
     try:
+        with_retry(lambda: store.trim_report(job_id, len(history)))
         spec = TrainingSpec.model_validate(job["spec"])
-        _train_and_publish(job_id, spec, lease, store, registry, settings, checkpoints)
+        ended = _train_and_publish(job_id, spec, lease, store, registry, settings, checkpoints)
     except LeaseLost:
         log.warning("job %s: another delivery took over; this one stops", job_id)
         return
     except ModelsError as error:
-        _end(lease, _failed(str(error)))
+        ended = _end(lease, _failed(str(error)))
     except Exception as error:  # a job must end failed with a reason, whatever broke
         log.exception("job %s failed", job_id)
-        _end(lease, _failed(f"internal error while training: {type(error).__name__}: {error}"))
+        ended = _end(
+            lease, _failed(f"internal error while training: {type(error).__name__}: {error}")
+        )
     finally:
         lease.stop_renewing()
-    remove_checkpoints(checkpoints)
+    if ended:  # only the holder that wrote the end may clear what a resume would need
+        remove_checkpoints(checkpoints)
 
 
-def _end(lease: JobLease, change) -> None:
+def _end(lease: JobLease, change, extra=None) -> bool:
+    """The final write; False if the lease was lost first (then nothing is written)."""
     try:
-        lease.release(change)
+        lease.release(change, extra)
+        return True
     except LeaseLost:
         log.warning("job %s: lost the lease before recording its end", lease.job_id)
+        return False
 
 
 def _train_and_publish(
@@ -106,7 +114,8 @@ def _train_and_publish(
     registry: ModelRegistry,
     settings: Settings,
     checkpoints,
-) -> None:
+) -> bool:
+    """Train, then publish or record the cancel; True once the end is written."""
     from models.datasets import load_dataset
     from models.export import export_network
     from models.training import train
@@ -115,7 +124,7 @@ def _train_and_publish(
     # Whole lists are written each time, not appended: if Redis loses its last second of
     # writes (a crash with appendfsync everysec), the next write restores them.
     history = checkpoint_history(checkpoints)
-    reports = store.report(job_id)
+    reports = with_retry(lambda: store.report(job_id))
 
     def record_epoch(entry: dict[str, Any]) -> None:
         history.append(entry)
@@ -149,15 +158,14 @@ def _train_and_publish(
     if lease.lost.is_set():
         raise LeaseLost(job_id)
     if result.stopped:
-        lease.release(lambda job: job.update(status="cancelled"))
         log.info("job %s cancelled after %d epochs", job_id, len(result.history))
-        return
-    _publish(job_id, spec, dataset, result, lease, registry, settings, export_network)
+        return _end(lease, lambda job: job.update(status="cancelled"))
+    return _publish(job_id, spec, dataset, result, lease, registry, settings, export_network)
 
 
-def _publish(job_id, spec, dataset, result, lease, registry, settings, export_network) -> None:
+def _publish(job_id, spec, dataset, result, lease, registry, settings, export_network) -> bool:
     name = spec.published_name
-    version = registry.next_version(name)
+    version = with_retry(lambda: registry.next_version(name))
     relative = f"models/{name}/{version}"
     record = {
         "name": name,
@@ -176,7 +184,14 @@ def _publish(job_id, spec, dataset, result, lease, registry, settings, export_ne
     )
     record["sha256"] = tree_digest(path)  # checked by the API before it loads the files
 
+    publish = {"yes": True}
+
     def succeed(job: dict[str, Any]) -> None:
+        # A cancel that came in during evaluation or export still wins: publish nothing.
+        publish["yes"] = not job.get("cancel_requested")
+        if not publish["yes"]:
+            job["status"] = "cancelled"
+            return
         job.update(
             status="succeeded",
             metrics=result.test_metrics,
@@ -184,7 +199,14 @@ def _publish(job_id, spec, dataset, result, lease, registry, settings, export_ne
         )
         job["progress"]["stopped_early"] = result.stopped_early
 
+    def queue_publish(pipe) -> None:
+        if publish["yes"]:
+            registry.queue_publish(pipe, record)
+
     # Published in the same transaction that marks the job succeeded, under the lease:
     # a duplicate delivery can never publish a second version.
-    lease.release(succeed, lambda pipe: registry.queue_publish(pipe, record))
-    log.info("job %s published %s:%d %s", job_id, name, version, result.test_metrics)
+    ended = _end(lease, succeed, queue_publish)
+    if ended and not publish["yes"]:
+        shutil.rmtree(path, ignore_errors=True)
+    log.info("job %s ended; published %s:%d: %s", job_id, name, version, publish["yes"])
+    return ended

@@ -21,7 +21,8 @@ WORKERS_KEY = f"{PREFIX}workers"
 def connections() -> tuple[JobStore, ModelRegistry, Settings]:
     """The job store, registry and settings of this process (made after fork)."""
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis_url, health_check_interval=30)
+    # A timeout, so a write on a dead connection fails (and is retried) instead of hanging.
+    client = redis.Redis.from_url(settings.redis_url, health_check_interval=30, socket_timeout=30)
     return JobStore(client), ModelRegistry(client), settings
 
 

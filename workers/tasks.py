@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
 
 import redis
 from billiard.exceptions import WorkerLostError
@@ -33,21 +34,23 @@ def describe_loss(error: BaseException) -> str:
 def note_worker_lost(job_id: str, pid: int | None, error: BaseException) -> None:
     """Record why the job's process died and free its lease, so the redelivery (which
     comes at once: late acknowledgement) can take the job over without waiting."""
-    client = redis.Redis.from_url(get_settings().redis_url, socket_timeout=5)
+    client = None
     try:
-        holder_suffix = f":{pid}"
+        client = redis.Redis.from_url(get_settings().redis_url, socket_timeout=5)
+        holder = f"{socket.gethostname()}:{pid}"  # pool processes run on this host
 
         def change(job: dict) -> None:
             job["last_failure"] = describe_loss(error)
-            lease = job.get("lease") or {}
-            if pid is None or str(lease.get("holder", "")).endswith(holder_suffix):
+            job["worker_losses"] = job.get("worker_losses", 0) + 1
+            if (job.get("lease") or {}).get("holder") == holder:
                 job["lease"] = None
 
         JobStore(client).update(job_id, change)
     except Exception:  # never let bookkeeping stop Celery from requeueing the task
         log.exception("could not record the loss of job %s", job_id)
     finally:
-        client.close()
+        if client is not None:
+            client.close()
 
 
 class TrainRequest(Request):

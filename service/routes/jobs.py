@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
@@ -13,6 +15,7 @@ from service.auth import TRAIN
 from service.deps import CeleryDep, StoreDep
 from service.errors import Unavailable
 from service.schemas import JobCreate, JobPublic, JobsPublic, ReportPublic
+from trainserve.store import JobNotFound
 from workers.celery_app import TRAIN_TASK
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[TRAIN])
@@ -44,19 +47,34 @@ def create_job(
         fingerprint = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
         job_id, claimed = store.claim_idempotency_key(idempotency_key, fingerprint)
         if not claimed:
-            response.headers["Location"] = f"/jobs/{job_id}"
-            response.headers["Idempotent-Replayed"] = "true"
-            return store.wait_for(job_id)
-    job = store.create(spec.model_dump(mode="json"), spec.epochs, job_id)
+            return _replay(store, job_id, idempotency_key, response)
+    job_id = job_id or uuid.uuid4().hex
     try:
+        job = store.create(spec.model_dump(mode="json"), spec.epochs, job_id)
         celery.send_task(TRAIN_TASK, args=[job["id"]])
     except Exception as error:  # the broker's errors come from kombu, redis or sockets
-        log.exception("could not enqueue job %s", job["id"])
-        store.delete(job["id"])  # a refused request stores nothing
-        if idempotency_key is not None:
-            store.release_idempotency_key(idempotency_key)
+        log.exception("could not create or enqueue job %s", job_id)
+        with contextlib.suppress(Exception):  # a refused request stores nothing
+            store.delete(job_id)
+            if idempotency_key is not None:
+                store.release_idempotency_key(idempotency_key)
         raise Unavailable(f"the job queue is unavailable, try again shortly ({error})") from error
     response.headers["Location"] = f"/jobs/{job['id']}"
+    return job
+
+
+def _replay(store, job_id: str, key: str, response: Response) -> dict:
+    """The job an earlier request with this key created (it may still be writing it)."""
+    try:
+        job = store.wait_for(job_id)
+    except JobNotFound:
+        # Its creator died between claiming the key and creating the job: free the key.
+        store.release_idempotency_key(key)
+        raise Unavailable(
+            "an earlier request with this Idempotency-Key did not finish; retry the request"
+        ) from None
+    response.headers["Location"] = f"/jobs/{job_id}"
+    response.headers["Idempotent-Replayed"] = "true"
     return job
 
 

@@ -87,5 +87,10 @@ def test_bodies_over_the_limit_are_a_413(api):
 
     streamed = api.post("/predict", content=chunks(), headers={"content-type": "application/json"})
     assert streamed.status_code == 413
+    spec = b'{"dataset": "digits", "model_name": "' + b"x" * (5 << 20) + b'"}'
+    streamed_spec = api.post(
+        "/jobs", content=iter([spec]), headers={"content-type": "application/json"}
+    )
+    assert streamed_spec.status_code == 413  # not the 400 of a body that failed to parse
     v1 = api.post("/v1/models/digits-e2e:predict", content=big)
     assert v1.status_code == 413 and "error" in v1.json()

@@ -96,6 +96,8 @@ def test_tf_serving_status_metadata_and_errors(api, model):
         json={"signature_name": "other", "instances": [[0.0] * 64]},
     )
     assert signature.status_code == 400 and "other" in signature.json()["error"]
+    for odd in ("x:labels", "x:seq", "UPPER"):  # names that are not names are unknown
+        assert api.get(f"/v1/models/{odd}").status_code == 404
     bad_version = api.get(f"/v1/models/{model.name}/versions/abc")
     assert bad_version.status_code == 400 and "error" in bad_version.json()
 
