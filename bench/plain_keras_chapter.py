@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import time
 from pathlib import Path
 
@@ -32,6 +33,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
 
     import keras
@@ -56,13 +59,23 @@ def main() -> None:
         metrics=["accuracy"],
     )
     started = time.perf_counter()
-    model.fit(x_train, y_train, batch_size=200, epochs=args.epochs, verbose=0)
+    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs, verbose=0)
     seconds = time.perf_counter() - started
     loss, accuracy = model.evaluate(x_test, y_test, batch_size=1024, verbose=0)
     print(
         f"plain Keras: test_accuracy {accuracy:.4f} test_loss {loss:.4f} "
         f"({args.epochs} epochs, {len(x_train) * args.epochs / seconds:,.0f} samples/s)"
     )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "samples_per_second": len(x_train) * args.epochs / seconds,
+                    "seconds": seconds,
+                    "test_accuracy": accuracy,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

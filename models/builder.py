@@ -61,7 +61,10 @@ def build_network(
         if bn.enabled and bn.placement == "after":
             x = _batch_norm(bn, f"hidden{index}_bn")(x)
     logits = keras.layers.Dense(
-        n_classes, kernel_initializer=make_initializer("glorot_uniform", spec.seed), name="logits"
+        n_classes,
+        kernel_initializer=make_initializer("glorot_uniform", spec.seed),
+        dtype="float32",  # under mixed precision, logits and softmax stay in float32
+        name="logits",
     )(x)
     if bn.enabled and bn.logits:
         logits = _batch_norm(bn, "logits_bn")(logits)

@@ -166,6 +166,35 @@ class DiagnosticsSpec(_Strict):
         return self
 
 
+class ExecutionSpec(_Strict):
+    """Where and how fast: the device and the compilation settings of the training loop."""
+
+    device: Literal["auto", "cpu", "gpu"] = Field(
+        "auto", description="`gpu` and `cpu` pick the queue; `auto` takes a GPU worker if one is up"
+    )
+    jit_compile: bool = Field(
+        False,
+        description="Compile the training step with XLA (its compile time, about a "
+        "second on a CPU, did not pay back for the chapter network here; try it on a GPU)",
+    )
+    steps_per_execution: int = Field(
+        50,
+        ge=1,
+        le=1000,
+        description="Batches run per call into TensorFlow; progress and cancellation are "
+        "looked at between calls",
+    )
+    mixed_precision: bool = Field(
+        False, description="float16 compute with float32 weights; used on a GPU only"
+    )
+
+    @model_validator(mode="after")
+    def _mixed_precision_needs_a_gpu(self) -> ExecutionSpec:
+        if self.mixed_precision and self.device == "cpu":
+            raise ValueError("mixed_precision runs on a GPU; received device='cpu'")
+        return self
+
+
 class TrainingSpec(_Strict):
     """What to train: data set, architecture, optimizer, schedule and diagnostics."""
 
@@ -184,6 +213,7 @@ class TrainingSpec(_Strict):
     )
     early_stopping: EarlyStoppingSpec | None = None
     diagnostics: DiagnosticsSpec = Field(default_factory=DiagnosticsSpec)
+    execution: ExecutionSpec = Field(default_factory=ExecutionSpec)
     seed: int = Field(42, ge=0, le=2**31 - 1)
     model_name: str | None = Field(
         None,

@@ -147,17 +147,31 @@ def _callbacks(
     return callbacks, stopper
 
 
+def _has_gpu() -> bool:
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
 def _network(
     spec: TrainingSpec, dataset: Dataset, checkpoint_dir: Path | None
 ) -> tuple[keras.Model, list[dict[str, Any]]]:
     """A checkpointed network and its history, or a new compiled one."""
     if checkpoint_dir is not None and (checkpoint := load_checkpoint(checkpoint_dir)):
         return checkpoint
+    # The policy is per process: set it for every job, so one job's choice never leaks.
+    keras.mixed_precision.set_global_policy(
+        "mixed_float16" if spec.execution.mixed_precision and _has_gpu() else "float32"
+    )
     network = build_network(spec, dataset.n_features, dataset.n_classes, dataset.feature_scale)
     network.compile(
         optimizer=build_optimizer(spec),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
+        # Several batches per call into TensorFlow: on a 2-core CPU the chapter network
+        # trains about 1.3x faster than with Keras's defaults (bench/training.py).
+        jit_compile=spec.execution.jit_compile,
+        steps_per_execution=spec.execution.steps_per_execution,
     )
     return network, []
 

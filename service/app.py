@@ -39,7 +39,11 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         client = redis.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
-        aclient = redis.asyncio.Redis.from_url(url, health_check_interval=30, socket_timeout=10)
+        # A bounded pool that makes callers wait for a connection instead of failing.
+        pool = redis.asyncio.BlockingConnectionPool.from_url(
+            url, max_connections=64, timeout=10, health_check_interval=30, socket_timeout=10
+        )
+        aclient = redis.asyncio.Redis(connection_pool=pool)
         app.state.settings = settings
         app.state.api_keys = api_keys
         app.state.redis, app.state.aredis = client, aclient

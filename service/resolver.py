@@ -32,6 +32,7 @@ class ModelResolver:
         self._generation: bytes | None = None
         self._snapshots: dict[str, ModelSnapshot] = {}
         self._check: asyncio.Future | None = None
+        self._reading: dict[str, asyncio.Future] = {}
 
     async def _current_generation(self) -> bytes | None:
         if self._check is None:
@@ -51,17 +52,25 @@ class ModelResolver:
             self._snapshots.clear()
             self._generation = generation
         snapshot = self._snapshots.get(name)
-        if snapshot is None:
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.get(GENERATION_KEY)
-                pipe.hgetall(versions_key(name))
-                pipe.hgetall(labels_key(name))
-                read_at, raw_versions, raw_labels = await pipe.execute()
-            snapshot = ModelSnapshot.from_redis(name, raw_versions, raw_labels)
-            # Cache it only if it belongs to the generation the cache holds; a read that
-            # raced a change is used once and read again next time.
-            if read_at == self._generation:
-                self._snapshots[name] = snapshot
+        if snapshot is not None:
+            return snapshot
+        # Concurrent misses for one name share one read (no stampede on a cold cache).
+        if name not in self._reading:
+            self._reading[name] = asyncio.ensure_future(self._read(name))
+            self._reading[name].add_done_callback(lambda _: self._reading.pop(name, None))
+        return await asyncio.shield(self._reading[name])
+
+    async def _read(self, name: str) -> ModelSnapshot:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(GENERATION_KEY)
+            pipe.hgetall(versions_key(name))
+            pipe.hgetall(labels_key(name))
+            read_at, raw_versions, raw_labels = await pipe.execute()
+        snapshot = ModelSnapshot.from_redis(name, raw_versions, raw_labels)
+        # Cache it only if it belongs to the generation the cache holds; a read that
+        # raced a change is used once and read again next time.
+        if read_at == self._generation:
+            self._snapshots[name] = snapshot
         return snapshot
 
     async def resolve(

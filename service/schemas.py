@@ -74,6 +74,7 @@ class JobPublic(BaseModel):
     model: ModelRef | None
     health: HealthSummary | None = None
     error: str | None
+    queue: Literal["cpu", "gpu"] = Field("cpu", description="The workers it was sent to")
     attempts: int = Field(0, description="Deliveries that started training it")
     worker_losses: int = Field(0, description="Times the process training it died")
     worker: str | None = Field(None, description="host:pid of the process that trained it last")
@@ -177,6 +178,7 @@ class Readiness(BaseModel):
     ready: bool
     redis: bool
     workers: int
+    gpu_workers: int = 0
 
 
 class ModelVersionPublic(BaseModel):

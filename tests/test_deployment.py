@@ -73,3 +73,10 @@ def test_importing_the_api_and_the_worker_app_does_not_start_tensorflow():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     ).stdout.strip()
     assert out == "False False"
+
+
+def test_workers_serve_the_queue_of_their_device():
+    services = _compose()["services"]
+    assert services["worker"]["command"][2:4] == ["--device", "cpu"]
+    assert services["worker-gpu"]["command"][2:4] == ["--device", "gpu"]
+    assert services["worker-gpu"]["environment"]["CUDA_VISIBLE_DEVICES"] == "0"

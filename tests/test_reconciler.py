@@ -11,7 +11,6 @@ import redis
 from trainserve.processes import free_port
 from trainserve.redis_server import EmbeddedRedis
 from trainserve.store import JobStore
-from workers.celery_app import TRAINING_QUEUE
 from workers.reconciler import lost_jobs, reconcile_once
 
 
@@ -47,7 +46,7 @@ def test_queued_jobs_without_a_message_are_lost(store):
     in_queue = _job(store, "queued")
     unacked = _job(store, "queued")
     young = _job(store, "queued", age=1.0)
-    store.redis.lpush(TRAINING_QUEUE, json.dumps({"headers": {"argsrepr": f"['{in_queue}']"}}))
+    store.redis.lpush("cpu", json.dumps({"headers": {"argsrepr": f"['{in_queue}']"}}))
     store.redis.hset("unacked", "tag", json.dumps([{"headers": {"argsrepr": f"['{unacked}']"}}]))
     assert lost_jobs(store) == [lost]
     assert young not in lost_jobs(store)
@@ -63,6 +62,10 @@ def test_running_jobs_whose_lease_lapsed_are_lost(store):
 def test_one_reconciler_acts_per_period(store):
     lost = _job(store, "queued")
     enqueued = []
-    assert reconcile_once(store, enqueued.append, period=30) == [lost]
-    assert reconcile_once(store, enqueued.append, period=30) == []  # the lock holds
-    assert enqueued == [lost]
+
+    def enqueue(job_id, queue):
+        enqueued.append((job_id, queue))
+
+    assert reconcile_once(store, enqueue, period=30) == [lost]
+    assert reconcile_once(store, enqueue, period=30) == []  # the lock holds
+    assert enqueued == [(lost, "cpu")]

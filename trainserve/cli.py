@@ -34,6 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=settings.worker_concurrency,
         help="training processes (default: %(default)s)",
     )
+    worker.add_argument(
+        "--device",
+        choices=("cpu", "gpu"),
+        default="cpu",
+        help="the queue to serve; a GPU worker serves one GPU "
+        "(CUDA_VISIBLE_DEVICES) one job at a time (default: %(default)s)",
+    )
     worker.add_argument("--loglevel", default="INFO")
 
     demo = commands.add_parser(
@@ -90,18 +97,25 @@ def run_worker(args: argparse.Namespace) -> int:
 
     url, embedded = ensure_redis(get_settings())
     os.environ["TRAINSERVE_REDIS_URL"] = url  # the forked training processes read it
+    concurrency = args.concurrency
+    if args.device == "gpu":
+        os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")  # memory growth on
+        concurrency = 1  # one job at a time on its GPU
     get_settings.cache_clear()
     client = redis.Redis.from_url(url, socket_timeout=10)
-    heartbeat = Heartbeat(client, get_settings().worker_heartbeat_seconds)
+    heartbeat = Heartbeat(client, get_settings().worker_heartbeat_seconds, args.device)
     heartbeat.start()
     app = make_celery(url)
-    reconciler = Reconciler(JobStore(client), lambda job_id: app.send_task(TRAIN_TASK, [job_id]))
+    reconciler = Reconciler(
+        JobStore(client), lambda job_id, queue: app.send_task(TRAIN_TASK, [job_id], queue=queue)
+    )
     reconciler.start()
     try:
         app.worker_main(
             [
                 "worker",
-                f"--concurrency={args.concurrency}",
+                f"--concurrency={concurrency}",
+                f"--queues={args.device}",
                 f"--loglevel={args.loglevel}",
                 "--pool=prefork",
                 "--without-gossip",

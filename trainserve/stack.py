@@ -125,6 +125,8 @@ class Stack:
             # SIGQUIT is Celery's cold shutdown: it does not wait for the running job,
             # whose unacknowledged message Redis's transport puts back in the queue.
             stop(self.children.pop("worker"), timeout=15, signum=signal.SIGQUIT)
+        for name in list(self.children):  # anything else started beside them
+            stop(self.children.pop(name), timeout=15, signum=signal.SIGQUIT)
         if self.redis is not None:
             self.redis.stop()
             self.redis = None

@@ -75,11 +75,12 @@ class JobStore:
         return f"{PREFIX}job:{job_id}"
 
     def create(
-        self, spec: dict[str, Any], epochs: int, job_id: str | None = None
+        self, spec: dict[str, Any], epochs: int, job_id: str | None = None, queue: str = "cpu"
     ) -> dict[str, Any]:
         now = utc_now()
         job = {
             "id": job_id or uuid.uuid4().hex,
+            "queue": queue,
             "status": "queued",
             "spec": spec,
             "progress": {"epoch": 0, "epochs": epochs},

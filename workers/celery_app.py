@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import Celery
 
 TRAIN_TASK = "workers.tasks.train_job"
-TRAINING_QUEUE = "training"
+QUEUES = ("cpu", "gpu")  # a job's `execution.device` picks one; each worker serves one
 # Redis redelivers an unacknowledged message after this long, even one whose job is
 # still training, so it must exceed the longest job we expect.
 VISIBILITY_TIMEOUT_SECONDS = 12 * 3600
@@ -22,7 +22,7 @@ def make_celery(broker_url: str) -> Celery:
         worker_prefetch_multiplier=1,
         task_serializer="json",
         accept_content=["json"],
-        task_default_queue=TRAINING_QUEUE,
+        task_default_queue="cpu",
         broker_transport_options=transport_options,
         result_backend_transport_options=transport_options,
         broker_connection_retry_on_startup=True,

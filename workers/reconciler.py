@@ -19,7 +19,7 @@ from collections.abc import Callable
 import redis
 
 from trainserve.store import PREFIX, JobNotFound, JobStore
-from workers.celery_app import TRAINING_QUEUE
+from workers.celery_app import QUEUES
 
 log = logging.getLogger(__name__)
 LOCK_KEY = f"{PREFIX}reconciler:lock"
@@ -27,11 +27,14 @@ UNACKED_KEY = "unacked"  # kombu's Redis transport keeps delivered, unacked mess
 GRACE_SECONDS = 30.0  # a queued job younger than this may still be on its way
 
 
+def _in_queues(client: redis.Redis, job_id: str) -> bool:
+    needle = job_id.encode()
+    return any(needle in message for queue in QUEUES for message in client.lrange(queue, 0, -1))
+
+
 def _in_broker(client: redis.Redis, job_id: str) -> bool:
     needle = job_id.encode()
-    if any(needle in message for message in client.lrange(TRAINING_QUEUE, 0, -1)):
-        return True
-    return any(needle in message for message in client.hvals(UNACKED_KEY))
+    return _in_queues(client, job_id) or any(needle in m for m in client.hvals(UNACKED_KEY))
 
 
 def _age_seconds(timestamp: str | None) -> float:
@@ -53,7 +56,7 @@ def lost_jobs(store: JobStore) -> list[str]:
             continue
         lease = job.get("lease") or {}
         if job["status"] == "running" and lease.get("expires_at", 0) < time.time():
-            if not any(job_id.encode() in m for m in store.redis.lrange(TRAINING_QUEUE, 0, -1)):
+            if not _in_queues(store.redis, job_id):
                 lost.append(job_id)
         elif job["status"] == "queued" and _age_seconds(job["created_at"]) > GRACE_SECONDS:
             if not _in_broker(store.redis, job_id):
@@ -61,19 +64,21 @@ def lost_jobs(store: JobStore) -> list[str]:
     return lost
 
 
-def reconcile_once(store: JobStore, enqueue: Callable[[str], None], period: float) -> list[str]:
+def reconcile_once(
+    store: JobStore, enqueue: Callable[[str, str], None], period: float
+) -> list[str]:
     """Re-enqueue lost jobs if this worker holds the lock for this period."""
     if not store.redis.set(LOCK_KEY, json.dumps({"at": time.time()}), nx=True, ex=int(period)):
         return []
     lost = lost_jobs(store)
     for job_id in lost:
         log.warning("job %s had no message in the queue; re-enqueueing it", job_id)
-        enqueue(job_id)
+        enqueue(job_id, store.get(job_id).get("queue", "cpu"))
     return lost
 
 
 class Reconciler:
-    def __init__(self, store: JobStore, enqueue: Callable[[str], None], period: float = 15.0):
+    def __init__(self, store: JobStore, enqueue: Callable[[str, str], None], period: float = 15.0):
         self.store, self.enqueue, self.period = store, enqueue, period
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="reconciler", daemon=True)

@@ -7,6 +7,7 @@ the record alone.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import shutil
@@ -106,6 +107,14 @@ def _end(lease: JobLease, change, extra=None) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=2)
+def _cached_dataset(name: str, data_dir):
+    """Data sets stay loaded in the training process: the next job skips the parsing."""
+    from models.datasets import load_dataset
+
+    return load_dataset(name, data_dir)
+
+
 def _train_and_publish(
     job_id: str,
     spec: TrainingSpec,
@@ -116,11 +125,10 @@ def _train_and_publish(
     checkpoints,
 ) -> bool:
     """Train, then publish or record the cancel; True once the end is written."""
-    from models.datasets import load_dataset
     from models.export import export_network
     from models.training import train
 
-    dataset = load_dataset(spec.dataset, settings.data_dir)
+    dataset = _cached_dataset(spec.dataset, settings.data_dir)
     # Whole lists are written each time, not appended: if Redis loses its last second of
     # writes (a crash with appendfsync everysec), the next write restores them.
     history = checkpoint_history(checkpoints)

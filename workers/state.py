@@ -33,8 +33,8 @@ def worker_id() -> str:
 class Heartbeat:
     """Records in ``trainserve:workers`` that this worker is alive, every few seconds."""
 
-    def __init__(self, client: redis.Redis, interval: float):
-        self.client, self.interval = client, interval
+    def __init__(self, client: redis.Redis, interval: float, device: str = "cpu"):
+        self.client, self.interval, self.device = client, interval, device
         self.name = worker_id()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
@@ -45,7 +45,11 @@ class Heartbeat:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.client.zadd(WORKERS_KEY, {self.name: time.time()})
+                now = time.time()
+                with self.client.pipeline() as pipe:
+                    pipe.zadd(WORKERS_KEY, {self.name: now})
+                    pipe.zadd(f"{WORKERS_KEY}:{self.device}", {self.name: now})
+                    pipe.execute()
             except redis.RedisError:
                 pass  # Redis may be restarting; the next beat tries again
             self._stop.wait(self.interval)
@@ -54,14 +58,17 @@ class Heartbeat:
         self._stop.set()
         try:
             self.client.zrem(WORKERS_KEY, self.name)
+            self.client.zrem(f"{WORKERS_KEY}:{self.device}", self.name)
         except redis.RedisError:
             pass
 
 
-def live_workers(client: redis.Redis, interval: float) -> int:
-    """How many workers have beaten in the last three intervals (older beats are dropped)."""
+def live_workers(client: redis.Redis, interval: float, device: str | None = None) -> int:
+    """How many workers (of ``device``, or all) have beaten in the last three intervals;
+    beats older than an hour are dropped."""
+    key = f"{WORKERS_KEY}:{device}" if device else WORKERS_KEY
     since = time.time() - 3 * interval
     with client.pipeline() as pipe:
-        pipe.zremrangebyscore(WORKERS_KEY, "-inf", since - 3600)
-        pipe.zcount(WORKERS_KEY, since, "+inf")
+        pipe.zremrangebyscore(key, "-inf", since - 3600)
+        pipe.zcount(key, since, "+inf")
         return int(pipe.execute()[1])

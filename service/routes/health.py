@@ -24,10 +24,12 @@ def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     try:
         state.redis.ping()
-        workers = live_workers(state.redis, state.settings.worker_heartbeat_seconds)
+        interval = state.settings.worker_heartbeat_seconds
+        workers = live_workers(state.redis, interval)
+        gpu_workers = live_workers(state.redis, interval, "gpu")
         redis_ok = True
     except redis.RedisError:
-        redis_ok, workers = False, 0
+        redis_ok, workers, gpu_workers = False, 0, 0
     ready = redis_ok and workers > 0
-    body = {"ready": ready, "redis": redis_ok, "workers": workers}
+    body = {"ready": ready, "redis": redis_ok, "workers": workers, "gpu_workers": gpu_workers}
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -12,11 +12,12 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from models.spec import TrainingSpec
 from service.auth import TRAIN
-from service.deps import CeleryDep, StoreDep
+from service.deps import CeleryDep, SettingsDep, StoreDep
 from service.errors import Unavailable
 from service.schemas import JobCreate, JobPublic, JobsPublic, ReportPublic
 from trainserve.store import JobNotFound
 from workers.celery_app import TRAIN_TASK
+from workers.state import live_workers
 
 router = APIRouter(prefix="/jobs", tags=["jobs"], dependencies=[TRAIN])
 JobId = Annotated[str, Path(description="A job id (32 hex digits)")]
@@ -39,6 +40,7 @@ def create_job(
     response: Response,
     store: StoreDep,
     celery: CeleryDep,
+    settings: SettingsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
     """Queue a training job; follow it at the `Location` it returns."""
@@ -49,9 +51,10 @@ def create_job(
         if not claimed:
             return _replay(store, job_id, idempotency_key, response)
     job_id = job_id or uuid.uuid4().hex
+    queue = _queue(spec.execution.device, store, settings)
     try:
-        job = store.create(spec.model_dump(mode="json"), spec.epochs, job_id)
-        celery.send_task(TRAIN_TASK, args=[job["id"]])
+        job = store.create(spec.model_dump(mode="json"), spec.epochs, job_id, queue=queue)
+        celery.send_task(TRAIN_TASK, args=[job["id"]], queue=queue)
     except Exception as error:  # the broker's errors come from kombu, redis or sockets
         log.exception("could not create or enqueue job %s", job_id)
         with contextlib.suppress(Exception):  # a refused request stores nothing
@@ -61,6 +64,14 @@ def create_job(
         raise Unavailable(f"the job queue is unavailable, try again shortly ({error})") from error
     response.headers["Location"] = f"/jobs/{job['id']}"
     return job
+
+
+def _queue(device: str, store, settings) -> str:
+    """`cpu` or `gpu` as asked; `auto` takes a GPU worker when one is up."""
+    if device != "auto":
+        return device
+    gpus = live_workers(store.redis, settings.worker_heartbeat_seconds, "gpu")
+    return "gpu" if gpus else "cpu"
 
 
 def _replay(store, job_id: str, key: str, response: Response) -> dict:

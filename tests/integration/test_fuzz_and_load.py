@@ -73,7 +73,9 @@ def test_200_concurrent_predictions_all_succeed(stack, trained, digits_test_spli
             )
 
     responses = asyncio.run(main())
-    assert [r.status_code for r in responses] == [200] * 200
+    assert [r.status_code for r in responses] == [200] * 200, {
+        r.text for r in responses if r.status_code != 200
+    }
     labels = [r.json()["predictions"][0]["label"] for r in responses]
     assert (
         sum(label == truth for label, truth in zip(labels, digits_test_split[1][:200], strict=True))
