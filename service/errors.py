@@ -84,7 +84,8 @@ def _error(
     )
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters, for echoing input in messages."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
@@ -92,10 +93,10 @@ def _short(value: Any, limit: int = 80) -> str:
 def _echo(value: Any) -> Any:
     """What to send back of a received value: scalars as they are, anything else abridged."""
     if isinstance(value, (bool, int, str)) or value is None:
-        return value if not isinstance(value, str) or len(value) <= 80 else _short(value)
+        return value if not isinstance(value, str) or len(value) <= 80 else short(value)
     if isinstance(value, float) and math.isfinite(value):
         return value
-    return _short(value)  # NaN, containers (a whole body can be megabytes)
+    return short(value)  # NaN, containers (a whole body can be megabytes)
 
 
 def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
@@ -105,7 +106,7 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> str:
         where = ".".join(str(part) for part in error.get("loc", ()) if part != "body") or "body"
         line = f"{where}: {error.get('msg', 'invalid').removeprefix('Value error, ')}"
         if error.get("type") != "missing" and "input" in error:
-            line += f" (received: {_short(error['input'])})"
+            line += f" (received: {short(error['input'])})"
         lines.append(line)
     return "; ".join(lines)
 

@@ -103,8 +103,9 @@ class InferenceEngine:
                 f"model {record['name']!r} version {record['version']} failed its integrity "
                 "check: its files changed since it was published, so it will not be loaded"
             )
-        module = tf.saved_model.load(str(path))
-        serve = module.signatures["serving_default"]
+        from models.export import load_serving_fn
+
+        module, serve = load_serving_fn(path)
 
         def infer(rows: np.ndarray) -> np.ndarray:
             return serve(features=tf.constant(rows))["probabilities"].numpy()

@@ -95,9 +95,6 @@ class ModelRegistry:
             raw_versions, raw_labels = pipe.execute()
         return ModelSnapshot.from_redis(name, raw_versions, raw_labels)
 
-    def resolve(self, name: str, version: int | None = None) -> dict[str, Any]:
-        return self.snapshot(name).resolve(version)
-
     def names(self) -> list[str]:
         return sorted(n.decode() for n in self.redis.smembers(f"{PREFIX}models"))
 

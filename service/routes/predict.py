@@ -7,8 +7,8 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from service.auth import PREDICT
-from service.errors import InvalidInput
-from service.parsing import json_object, parse_model_ref, short
+from service.errors import InvalidInput, short
+from service.parsing import json_object, parse_model_ref
 from service.predicting import probabilities, resolve
 from service.schemas import PredictRequest, PredictResponse
 

@@ -14,8 +14,8 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from service.auth import PREDICT
-from service.errors import InvalidInput
-from service.parsing import json_object, short
+from service.errors import InvalidInput, short
+from service.parsing import json_object
 from service.predicting import probabilities, resolve
 
 router = APIRouter(prefix="/v1/models", tags=["tensorflow-serving"], dependencies=[PREDICT])
