@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from trainserve_client._exceptions import JobFailed, WaitTimeout, error_for
-from trainserve_client._types import Job, PredictResult
+from trainserve_client import _calls as calls
+from trainserve_client._retry import Retry
+from trainserve_client._types import Dataset, Job, Model, PredictResult
+from trainserve_client._waiting import Waiter
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+
+
+def auth_headers(api_key: str | None) -> dict[str, str]:
+    api_key = api_key or os.environ.get("TRAINSERVE_API_KEY")
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
 class Client:
@@ -21,21 +31,27 @@ class Client:
         api_key: sent as ``Authorization: Bearer <key>``; defaults to the
             ``TRAINSERVE_API_KEY`` environment variable.
         timeout: seconds for each HTTP request.
+        retry: when and how often to retry (default: 5 tries on 503 and connection errors,
+            backoff from 0.2 s doubling to 5 s); ``Retry(attempts=1)`` turns it off.
         transport: an ``httpx`` transport (tests pass ``httpx.MockTransport``).
+
+    Example:
+        >>> with Client() as client:
+        ...     job = client.wait(client.submit(dataset="digits", epochs=5).id)
     """
 
     def __init__(
         self,
-        base_url: str = "http://127.0.0.1:8000",
+        base_url: str = DEFAULT_URL,
         *,
         api_key: str | None = None,
         timeout: float = 30.0,
+        retry: Retry | None = None,
         transport: httpx.BaseTransport | None = None,
     ):
-        api_key = api_key or os.environ.get("TRAINSERVE_API_KEY")
-        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.retry = retry or Retry()
         self._http = httpx.Client(
-            base_url=base_url, timeout=timeout, transport=transport, headers=headers
+            base_url=base_url, timeout=timeout, transport=transport, headers=auth_headers(api_key)
         )
 
     def __enter__(self) -> Client:
@@ -47,15 +63,19 @@ class Client:
     def close(self) -> None:
         self._http.close()
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http.request(method, path, **kwargs)
-        if response.is_error:
+    def _send(self, call: calls.Call) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            response, error = None, None
             try:
-                body = response.json()
-            except ValueError:
-                body = response.text
-            raise error_for(response.status_code, body)
-        return response.json()
+                response = self._http.request(call.method, call.path, **call.request_kwargs())
+            except httpx.TransportError as raised:
+                error = raised
+            delay = self.retry.next_delay(attempt, call.safe, response, error)
+            if delay is None:
+                return call.finish(response, error, str(self._http.base_url))
+            time.sleep(delay)
 
     def submit(
         self,
@@ -64,24 +84,22 @@ class Client:
         idempotency_key: str | None = None,
         **fields: Any,
     ) -> Job:
-        """Queue a training job from a spec dict and/or keyword fields. With an
-        ``idempotency_key``, retrying the same submission returns the same job."""
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
-        body = {**(spec or {}), **fields}
-        return Job.from_json(self._request("POST", "/jobs", json=body, headers=headers))
+        """Queue a training job from a spec dict and/or keyword fields. Retrying with the same
+        ``idempotency_key`` returns the same job; without one, the client makes one up, so its
+        own retries never queue a job twice."""
+        return self._send(calls.submit(spec, idempotency_key, fields))
 
     def cancel(self, job_id: str) -> Job:
         """Cancel a queued job, or ask a running one to stop at its next batch."""
-        return Job.from_json(self._request("POST", f"/jobs/{job_id}/cancel"))
+        return self._send(calls.cancel(job_id))
 
     def get(self, job_id: str) -> Job:
         """The job's current record."""
-        return Job.from_json(self._request("GET", f"/jobs/{job_id}"))
+        return self._send(calls.get(job_id))
 
     def jobs(self, *, offset: int = 0, limit: int = 20) -> list[Job]:
         """Jobs, newest first."""
-        body = self._request("GET", "/jobs", params={"offset": offset, "limit": limit})
-        return [Job.from_json(item) for item in body["items"]]
+        return self._send(calls.jobs(offset, limit))
 
     def wait(
         self,
@@ -98,38 +116,69 @@ class Client:
             JobFailed: the job ended failed or cancelled (unless ``raise_on_failure`` is off).
             WaitTimeout: it had not finished after ``timeout`` seconds.
         """
-        deadline = time.monotonic() + timeout
-        seen: tuple[str, int] | None = None
+        waiter = Waiter(job_id, timeout, raise_on_failure)
         while True:
             job = self.get(job_id)
-            if on_progress is not None and (job.status, job.epoch) != seen:
+            if waiter.progressed(job) and on_progress is not None:
                 on_progress(job)
-            seen = (job.status, job.epoch)
-            if job.finished:
-                if raise_on_failure and job.status != "succeeded":
-                    raise JobFailed(job)
+            if waiter.done(job):
                 return job
-            if time.monotonic() >= deadline:
-                raise WaitTimeout(f"job {job_id} still {job.status} after {timeout:.0f} s")
             time.sleep(poll_interval)
 
     def report(self, job_id: str) -> dict[str, Any]:
         """The job's gradient-health report: per epoch and hidden layer, as JSON."""
-        return self._request("GET", f"/jobs/{job_id}/report")
+        return self._send(calls.report(job_id))
 
     def report_png(self, job_id: str) -> bytes:
         """The report drawn as a PNG (gradient norms per layer, learning curves)."""
-        response = self._http.get(f"/jobs/{job_id}/report.png")
-        if response.is_error:
-            raise error_for(response.status_code, response.json())
-        return response.content
+        return self._send(calls.report_png(job_id))
 
-    def predict(self, model: str, instances: Iterable[Sequence[float]] | Any) -> PredictResult:
-        """Classify rows of raw features with ``model`` (``name`` or ``name:version``)."""
-        rows = instances.tolist() if hasattr(instances, "tolist") else [list(r) for r in instances]
-        return PredictResult.from_json(
-            self._request("POST", "/predict", json={"model": model, "instances": rows})
-        )
+    def predict(self, model: str, instances: Any, *, top_k: int | None = None) -> PredictResult:
+        """Classify rows of raw features (a NumPy array or lists) with ``model`` (``name``,
+        ``name:version`` or ``name:label``); the result's ``probabilities`` is an array."""
+        return self._send(calls.predict(model, instances, top_k))
+
+    def models(self) -> list[Model]:
+        """Every published model with its versions and labels."""
+        return self._send(calls.models())
+
+    def model(self, name: str) -> Model:
+        """One model: its versions (job, data set, test metrics) and labels."""
+        return self._send(calls.model(name))
+
+    def set_label(self, name: str, label: str, version: int) -> Model:
+        """Point ``label`` (e.g. ``stable``) at a version; predict with ``name:label``."""
+        return self._send(calls.set_label(name, label, version))
+
+    def delete_label(self, name: str, label: str) -> None:
+        """Remove a label (the version stays)."""
+        self._send(calls.delete_label(name, label))
+
+    def delete_version(self, name: str, version: int) -> None:
+        """Unpublish a version and delete its files (refused while a label points to it)."""
+        self._send(calls.delete_version(name, version))
+
+    def upload_dataset(
+        self,
+        path: str | Path,
+        name: str | None = None,
+        label_column: str = "label",
+        test_fraction: float | None = None,
+    ) -> Dataset:
+        """Upload a ``.csv`` (a label column, the rest features) or ``.npz`` (``x``, ``y``,
+        optional ``x_test``/``y_test``); a job spec's ``dataset`` can then name it."""
+        return self._send(calls.upload_dataset(path, name, label_column, test_fraction))
+
+    def datasets(self) -> list[Dataset]:
+        """The data sets a job can train on."""
+        return self._send(calls.datasets())
+
+    def dataset(self, name: str) -> Dataset:
+        return self._send(calls.dataset(name))
+
+    def delete_dataset(self, name: str) -> None:
+        """Delete an uploaded data set (refused while a queued or running job uses it)."""
+        self._send(calls.delete_dataset(name))
 
     def ready(self) -> bool:
         """Whether the server answers ``/readyz`` with 200 (Redis up, a worker alive)."""

@@ -8,6 +8,7 @@ TrainserveError
  │    ├── NotFoundError        404: unknown job, model or version
  │    ├── ConflictError        409: e.g. cancelling a finished job
  │    └── UnavailableError     503: the service cannot serve right now
+ ├── ConnectionFailed       no answer from the server (after the retries)
  ├── JobFailed              ``wait`` saw the job end failed or cancelled
  └── WaitTimeout            ``wait`` gave up before the job finished
 """
@@ -49,6 +50,10 @@ class NotFoundError(APIError):
 
 class UnavailableError(APIError):
     pass
+
+
+class ConnectionFailed(TrainserveError):
+    """The server could not be reached, or the connection broke, after every retry."""
 
 
 class JobFailed(TrainserveError):
