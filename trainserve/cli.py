@@ -1,4 +1,5 @@
-"""The ``trainserve`` command: ``up``, ``api``, ``worker`` and ``demo``."""
+"""The ``trainserve`` command: ``up``, ``api``, ``worker`` and ``demo``; ``jobs``, ``models``,
+``predict`` and ``datasets`` are the SDK's command line (``trainserve_client.cli``)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--dataset", default="fashion_mnist")
     demo.add_argument("--epochs", type=int, default=20)
     demo.add_argument("--exit", action="store_true", help="stop once the prediction is shown")
+    for name, text in CLIENT_COMMANDS.items():  # listed for --help; main() hands them over
+        commands.add_parser(name, help=text, add_help=False)
     return parser
 
 
@@ -182,7 +185,31 @@ def run_demo(args: argparse.Namespace) -> int:
 COMMANDS = {"up": run_up, "api": run_api, "worker": run_worker, "demo": run_demo}
 
 
+# Served by the SDK's command line (trainserve_client.cli), which talks to a running server.
+CLIENT_COMMANDS = {
+    "jobs": "submit, watch, list, show and cancel jobs (see `trainserve jobs -h`)",
+    "models": "list and show models, set labels",
+    "predict": "classify the rows of a .npy or .csv file",
+    "datasets": "upload, list and delete data sets",
+}
+
+
+def _client_command(argv: list[str]) -> bool:
+    """Whether argv names a client command (after any --url/--api-key/--json)."""
+    rest = list(argv)
+    while rest and rest[0].startswith("--"):
+        option = rest.pop(0)
+        if option in ("--url", "--api-key") and rest:
+            rest.pop(0)
+    return bool(rest) and rest[0] in CLIENT_COMMANDS
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if _client_command(argv):
+        from trainserve_client.cli import main as client_main
+
+        return client_main(argv, prog="trainserve")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")  # TensorFlow's INFO lines are noise here
