@@ -85,13 +85,14 @@ function modelChoices(models) {
 function fillPicker(found) {
   const picker = $("#predict-model");
   const signature = (map) => [...map].map(([ref, v]) => `${ref}=${v?.version}`).join(",");
-  if (signature(found) === signature(choices)) return;
+  if (picker.options.length && signature(found) === signature(choices)) return;
   const previous = picker.value;
   choices = found;
   picker.replaceChildren(
     ...[...found].map(([ref, v]) => h("option", { value: ref }, `${ref}  (v${v.version}, ${v.dataset})`)),
   );
   if (found.has(previous)) picker.value = previous;
+  $("#predict-form button").disabled = found.size === 0;
   prefillRows();
 }
 
