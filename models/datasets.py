@@ -165,12 +165,15 @@ BUILTIN_DATASETS: dict[str, Callable[[Path | None], Dataset]] = {
 }
 
 
-def load_dataset(name: str, data_dir: Path | str | None = None) -> Dataset:
-    """Load a built-in data set by name.
+def load_dataset(
+    name: str, data_dir: Path | str | None = None, datasets_root: Path | str | None = None
+) -> Dataset:
+    """Load a built-in data set, or an uploaded one, by name.
 
     Args:
-        name: one of ``BUILTIN_DATASETS``.
-        data_dir: a directory searched first for the data set's files.
+        name: one of ``BUILTIN_DATASETS``, or an uploaded data set's name.
+        data_dir: a directory searched first for the built-in data sets' files.
+        datasets_root: where uploaded data sets are kept (``models.dataset_store``).
 
     Returns:
         The data set, features as float32 rows in their stored units.
@@ -180,6 +183,10 @@ def load_dataset(name: str, data_dir: Path | str | None = None) -> Dataset:
         (1437, 64)
     """
     loader = BUILTIN_DATASETS.get(name)
+    if loader is None and datasets_root is not None:
+        from models.dataset_store import DatasetStore
+
+        return DatasetStore(datasets_root).load(name)
     if loader is None:
         raise DatasetUnavailable(
             f"unknown dataset {name!r}; expected one of: {', '.join(BUILTIN_DATASETS)}"

@@ -9,13 +9,21 @@ optimizers, clipping, early stopping) is an option here.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from models.datasets import BUILTIN_DATASETS, BUILTIN_SHAPES
+from models.uploaded import DATASET_NAME_PATTERN
 
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+# Validation context key for uploaded data sets: a function from a name to the data set's
+# (n_features, n_classes), or None when none has that name. Without one (a worker reading
+# a stored spec) any well-formed name passes, and the caps that need the shape wait for it.
+DATASET_SHAPES = "dataset_shapes"
+ShapeLookup = Callable[[str], "tuple[int, int] | None"]
 MAX_PARAMETERS = 50_000_000
 MAX_ACTIVATION_BYTES = 4 * 2**30  # per training step, forward and backward together
 
@@ -198,7 +206,10 @@ class ExecutionSpec(_Strict):
 class TrainingSpec(_Strict):
     """What to train: data set, architecture, optimizer, schedule and diagnostics."""
 
-    dataset: str = Field(description="A data set name: " + ", ".join(BUILTIN_DATASETS))
+    dataset: str = Field(
+        description="A built-in data set (" + ", ".join(BUILTIN_DATASETS) + ") or the name "
+        "of an uploaded one (`POST /datasets`)"
+    )
     hidden_layers: list[Units | LayerSpec] = Field(
         default_factory=lambda: [300, 100], min_length=1, max_length=20
     )
@@ -223,10 +234,14 @@ class TrainingSpec(_Strict):
 
     @field_validator("dataset")
     @classmethod
-    def _known_dataset(cls, value: str) -> str:
-        if value not in BUILTIN_DATASETS:
+    def _known_dataset(cls, value: str, info: ValidationInfo) -> str:
+        if value in BUILTIN_DATASETS:
+            return value
+        lookup = _shape_lookup(info)
+        if not re.match(DATASET_NAME_PATTERN, value) or (lookup and lookup(value) is None):
             raise ValueError(
-                f"unknown dataset {value!r}; expected one of: {', '.join(BUILTIN_DATASETS)}"
+                f"unknown dataset {value!r}; expected one of: {', '.join(BUILTIN_DATASETS)}, "
+                "or the name of an uploaded data set (GET /datasets lists them)"
             )
         return value
 
@@ -239,8 +254,11 @@ class TrainingSpec(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _fits_in_memory(self) -> TrainingSpec:
-        parameters = self.estimated_parameters()
+    def _fits_in_memory(self, info: ValidationInfo) -> TrainingSpec:
+        shape = BUILTIN_SHAPES.get(self.dataset)
+        if shape is None and (lookup := _shape_lookup(info)):
+            shape = lookup(self.dataset)
+        parameters = self.estimated_parameters(shape) if shape else 0
         if parameters > MAX_PARAMETERS:
             raise ValueError(
                 f"the network would have about {parameters:,} parameters; the limit is "
@@ -259,9 +277,10 @@ class TrainingSpec(_Strict):
             )
         return self
 
-    def estimated_parameters(self) -> int:
-        """Weights of the network on this spec's data set (kernels, biases, BN)."""
-        n_features, n_classes = BUILTIN_SHAPES.get(self.dataset, (784, 10))
+    def estimated_parameters(self, shape: tuple[int, int] | None = None) -> int:
+        """Weights of the network (kernels, biases, BN) on data of ``shape``
+        ``(n_features, n_classes)``; by default the built-in data set's."""
+        n_features, n_classes = shape or BUILTIN_SHAPES.get(self.dataset, (784, 10))
         widths = [layer if isinstance(layer, int) else layer.units for layer in self.hidden_layers]
         total, previous = 0, n_features
         for width in [*widths, n_classes]:
@@ -272,7 +291,8 @@ class TrainingSpec(_Strict):
     @property
     def published_name(self) -> str:
         """The model name a successful job publishes under."""
-        return self.model_name or self.dataset
+        # Data set names may hold dots, model names may not.
+        return self.model_name or self.dataset.replace(".", "-")
 
     def layers(self) -> list[LayerSpec]:
         """Every hidden layer with its own activation and initializer filled in."""
@@ -285,6 +305,10 @@ class TrainingSpec(_Strict):
             )
             for layer in self.hidden_layers
         ]
+
+
+def _shape_lookup(info: ValidationInfo) -> ShapeLookup | None:
+    return (info.context or {}).get(DATASET_SHAPES)
 
 
 def activation_spec(activation: Activation) -> ActivationSpec:

@@ -107,12 +107,23 @@ def _end(lease: JobLease, change, extra=None) -> bool:
         return False
 
 
+def _dataset(name: str, settings: Settings):
+    """The job's data set; an uploaded one is cached under its digest, so one deleted and
+    uploaded again under the same name is read afresh."""
+    from models.dataset_store import DatasetStore
+    from models.datasets import BUILTIN_DATASETS
+
+    root = settings.datasets_root
+    digest = None if name in BUILTIN_DATASETS else DatasetStore(root).meta(name)["sha256"]
+    return _cached_dataset(name, settings.data_dir, root, digest)
+
+
 @functools.lru_cache(maxsize=2)
-def _cached_dataset(name: str, data_dir):
+def _cached_dataset(name: str, data_dir, datasets_root, digest: str | None):
     """Data sets stay loaded in the training process: the next job skips the parsing."""
     from models.datasets import load_dataset
 
-    return load_dataset(name, data_dir)
+    return load_dataset(name, data_dir, datasets_root)
 
 
 def _train_and_publish(
@@ -128,7 +139,7 @@ def _train_and_publish(
     from models.export import export_network
     from models.training import train
 
-    dataset = _cached_dataset(spec.dataset, settings.data_dir)
+    dataset = _dataset(spec.dataset, settings)
     # Whole lists are written each time, not appended: if Redis loses its last second of
     # writes (a crash with appendfsync everysec), the next write restores them.
     history = checkpoint_history(checkpoints)

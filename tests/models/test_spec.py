@@ -30,7 +30,7 @@ def test_batch_norm_accepts_a_boolean_shorthand():
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("dataset", "imagenet"),
+        ("dataset", "Image Net"),  # uploaded names are checked where the uploads are known
         ("epochs", 0),
         ("batch_size", 0),
         ("hidden_layers", []),
