@@ -14,7 +14,7 @@ from service.errors import install_error_handlers
 from service.inference import InferenceEngine
 from service.limits import BodySizeLimit
 from service.resolver import ModelResolver
-from service.routes import dashboard, health, jobs, kserve, models, predict, tfserving
+from service.routes import dashboard, datasets, health, jobs, kserve, models, predict, tfserving
 from trainserve import __version__
 from trainserve.auth import configured_keys
 from trainserve.registry import ModelRegistry
@@ -70,6 +70,6 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    for module in (predict, jobs, models, tfserving, kserve, health, dashboard):
+    for module in (predict, jobs, datasets, models, tfserving, kserve, health, dashboard):
         app.include_router(module.router)
     return app

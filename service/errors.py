@@ -8,8 +8,9 @@
      ├── Conflict (409)          the change would break something that depends on it
      └── Unavailable (503)       Redis or the broker cannot be reached
 
-Store errors (``trainserve.store``) and Redis errors are translated here too, and
-validation errors name the field, what was received and what was expected.
+Store errors (``trainserve.store``), the uploaded data sets' errors (``models.errors``:
+InvalidUpload 422, DatasetNotFound 404, DatasetExists 409) and Redis errors are translated
+here too, and validation errors name the field, what was received and what was expected.
 
 Bodies over the size limit are refused (413) by ``service.limits`` before any route runs.
 Native routes answer ``{"detail", "message"}``. The TensorFlow Serving (``/v1/``) and
@@ -29,6 +30,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from models import errors as models_errors
 from trainserve import store
 
 log = logging.getLogger(__name__)
@@ -138,6 +140,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(store.Conflict)
     async def conflict(request: Request, error: store.Conflict) -> JSONResponse:
+        return _error(request, 409, str(error))
+
+    @app.exception_handler(models_errors.InvalidUpload)
+    async def invalid_upload(request: Request, error: models_errors.InvalidUpload):
+        detail = [{"loc": ["body", error.field], "msg": str(error), "type": "invalid_upload"}]
+        return _error(request, 422, str(error), detail)
+
+    @app.exception_handler(models_errors.DatasetNotFound)
+    async def dataset_not_found(request: Request, error: models_errors.DatasetNotFound):
+        return _error(request, 404, str(error))
+
+    @app.exception_handler(models_errors.DatasetExists)
+    async def dataset_exists(request: Request, error: models_errors.DatasetExists):
         return _error(request, 409, str(error))
 
     @app.exception_handler(Exception)

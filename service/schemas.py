@@ -209,3 +209,20 @@ class LabelUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     version: int = Field(ge=1, description="The version the label should point to")
+
+
+class DatasetPublic(BaseModel):
+    """An uploaded data set; name it in a job spec's `dataset` to train on it."""
+
+    name: str
+    format: Literal["csv", "npz"] = Field(description="The uploaded file's format")
+    n_train: int = Field(description="Rows in the training split")
+    n_test: int = Field(description="Rows in the test split")
+    n_features: int
+    n_classes: int
+    size_bytes: int = Field(description="Size of the uploaded file")
+    created_at: str
+
+
+class DatasetsPublic(BaseModel):
+    datasets: list[DatasetPublic]

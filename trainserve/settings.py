@@ -25,6 +25,9 @@ class Settings(BaseSettings):
         None, description="Where SavedModels are written; defaults to <home>/artifacts."
     )
     data_dir: Path | None = Field(None, description="Searched first for data set files.")
+    datasets_dir: Path | None = Field(
+        None, description="Where uploaded data sets are kept; defaults to <home>/datasets."
+    )
     api_keys: str | None = Field(
         None,
         description="Comma-separated API keys, each optionally `key:train` or `key:predict`; "
@@ -60,6 +63,10 @@ class Settings(BaseSettings):
     @property
     def artifacts_root(self) -> Path:
         return (self.artifacts_dir or self.home_dir / "artifacts").expanduser().resolve()
+
+    @property
+    def datasets_root(self) -> Path:
+        return (self.datasets_dir or self.home_dir / "datasets").expanduser().resolve()
 
 
 @lru_cache

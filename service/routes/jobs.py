@@ -14,6 +14,7 @@ from models.spec import TrainingSpec
 from service.auth import TRAIN
 from service.deps import CeleryDep, SettingsDep, StoreDep
 from service.errors import Unavailable
+from service.routes.datasets import DatasetsDep, check_uploaded_dataset
 from service.schemas import JobCreate, JobPublic, JobsPublic, ReportPublic
 from trainserve.store import JobNotFound
 from workers.celery_app import TRAIN_TASK
@@ -41,9 +42,11 @@ def create_job(
     store: StoreDep,
     celery: CeleryDep,
     settings: SettingsDep,
+    datasets: DatasetsDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
     """Queue a training job; follow it at the `Location` it returns."""
+    check_uploaded_dataset(spec, datasets)
     job_id = None
     if idempotency_key is not None:
         fingerprint = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
