@@ -81,8 +81,9 @@ class GradientProbe:
         self.x = tf.constant(x, tf.float32)
         self.y = tf.constant(y)
         self._measure_fn = tf.function(self._measure)
+        self.latest_gradients: list[tf.Tensor] = []  # of `kernels`, at the last measure
 
-    def _measure(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    def _measure(self, x: tf.Tensor, y: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor, list]:
         saved = [tf.identity(v.value) for v in self.moving]
         n = len(self.kernels)
         with tf.GradientTape() as tape:
@@ -108,11 +109,11 @@ class GradientProbe:
                 tf.norm(grads[i]), tf.reduce_mean(z), tf.math.reduce_std(z),
                 tf.reduce_mean(a), tf.math.reduce_std(a), saturated, dead,
             ]))  # fmt: skip
-        return loss, tf.stack(rows)
+        return loss, tf.stack(rows), grads
 
     def measure(self, epoch: int) -> dict[str, Any]:
         """The report of the network as it is now, labelled with ``epoch``."""
-        loss, table = self._measure_fn(self.x, self.y)
+        loss, table, self.latest_gradients = self._measure_fn(self.x, self.y)
         table = table.numpy().astype(float)
         layers = []
         for i, row in enumerate(table):

@@ -18,6 +18,7 @@ from models.datasets import Dataset
 from models.diagnostics import GradientHealth, GradientProbe, probe_batch
 from models.errors import TrainingDiverged
 from models.spec import TrainingSpec
+from models.tensorboard import TensorBoardWriter
 
 EPOCH_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 Report = Callable[[dict[str, Any]], None]
@@ -117,6 +118,7 @@ def _callbacks(
     history: list[dict[str, Any]],
     checkpoint_dir: Path | None,
     stop_when: _StopWhen | None,
+    tensorboard_dir: Path | None = None,
 ) -> tuple[list[keras.callbacks.Callback], keras.callbacks.EarlyStopping | None]:
     health = None
     if spec.diagnostics.enabled:
@@ -143,7 +145,11 @@ def _callbacks(
         checkpoint_dir,
         interrupted=lambda: bool(stop_when and stop_when.stopped),
     )
-    callbacks = [c for c in (stop_when, health, reporter, stopper) if c is not None]
+    # After the reporter: it writes the epochs the reporter has finished and timed.
+    writer = None
+    if tensorboard_dir is not None:
+        writer = TensorBoardWriter(tensorboard_dir, lambda: reporter.history, health)
+    callbacks = [c for c in (stop_when, health, reporter, writer, stopper) if c is not None]
     return callbacks, stopper
 
 
@@ -183,6 +189,7 @@ def train(
     on_report: Report | None = None,
     checkpoint_dir: Path | None = None,
     should_stop: Callable[[], bool] | None = None,
+    tensorboard_dir: Path | None = None,
 ) -> TrainingResult:
     """Build, compile and train the network of ``spec`` on ``dataset``.
 
@@ -198,6 +205,8 @@ def train(
             from the newest checkpoint found there.
         should_stop: polled at every batch boundary; once true, training ends there
             and the result says ``stopped`` (nothing is evaluated).
+        tensorboard_dir: where to write TensorBoard event files (see
+            ``models.tensorboard``); a resumed run appends to them.
 
     Returns:
         A ``TrainingResult`` with the network, the history and the test metrics.
@@ -218,6 +227,7 @@ def train(
         history,
         checkpoint_dir,
         stop_when,
+        tensorboard_dir,
     )
     if len(history) < spec.epochs:
         network.fit(
