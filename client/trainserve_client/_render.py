@@ -6,8 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Group
-from rich.table import Table
+from rich.table import Column, Table
+from rich.text import Text
 
 from trainserve_client._types import Dataset, Job, Model, PredictResult
 
@@ -74,8 +76,15 @@ def outcome_text(job: Job) -> str:
     return f"Job {job.id} {job.status}{reason}"
 
 
+def _table(*columns: str | Column, **options: Any) -> Table:
+    return Table(*columns, box=box.SIMPLE_HEAD, **options)
+
+
+_ID = Column("id", no_wrap=True, min_width=32)  # whole: people paste it into other commands
+
+
 def jobs_table(jobs: Sequence[Job]) -> Table:
-    table = Table("id", "status", "dataset", "epoch", "test acc", "model", "created")
+    table = _table(_ID, "status", "dataset", "epoch", "test acc", "model", "created")
     for job in jobs:
         table.add_row(
             job.id,
@@ -84,13 +93,13 @@ def jobs_table(jobs: Sequence[Job]) -> Table:
             f"{job.epoch}/{job.epochs}",
             _num((job.metrics or {}).get("test_accuracy")),
             str(job.model) if job.model else "-",
-            job.raw.get("created_at", "")[:19],
+            _when(job.raw.get("created_at"), short=True),
         )
     return table
 
 
 def history_table(job: Job) -> Table:
-    table = Table("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "verdict")
+    table = _table("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds", "verdict")
     for e in job.history:
         table.add_row(
             str(e["epoch"]),
@@ -106,7 +115,7 @@ def job_view(job: Job) -> Group:
     facts.add_row("id", job.id)
     facts.add_row("status", job.status)
     facts.add_row("progress", f"epoch {job.epoch}/{job.epochs}")
-    facts.add_row("spec", json.dumps(job.spec, separators=(",", ":"))[:300])
+    facts.add_row("spec", Text(json.dumps(job.spec, separators=(",", ":"))[:300]))
     if job.metrics:
         facts.add_row(
             "test",
@@ -116,16 +125,16 @@ def job_view(job: Job) -> Group:
     if job.model:
         facts.add_row("model", str(job.model))
     if job.error:
-        facts.add_row("error", job.error)
+        facts.add_row("error", Text(job.error))
     parts: list[Any] = [facts]
     if job.history:
         parts.append(history_table(job))
-    parts.append(health_text(job))
+    parts.append(Text(health_text(job)))
     return Group(*parts)
 
 
 def models_table(models: Sequence[Model]) -> Table:
-    table = Table("name", "latest", "versions", "labels", "dataset", "test acc (latest)")
+    table = _table("name", "latest", "versions", "labels", "dataset", "test acc (latest)")
     for model in models:
         latest = next((v for v in model.versions if v.version == model.latest_version), None)
         table.add_row(
@@ -140,13 +149,13 @@ def models_table(models: Sequence[Model]) -> Table:
 
 
 def model_table(model: Model) -> Table:
-    table = Table(
+    table = _table(
         "version",
         "labels",
         "dataset",
         "test acc",
         "test loss",
-        "job",
+        Column("job", no_wrap=True, min_width=32),
         "created",
         title=f"model {model.name}",
     )
@@ -158,14 +167,14 @@ def model_table(model: Model) -> Table:
             _num(v.metrics.get("test_accuracy")),
             _num(v.metrics.get("test_loss")),
             v.job_id,
-            v.created_at[:19],
+            _when(v.created_at),
         )
     return table
 
 
 def predictions_table(result: PredictResult, shown: int = 10) -> Table:
     """Each row's class and its class probabilities (the first ``shown`` of them)."""
-    table = Table("row", "class", "name", "p", "probabilities", title=f"model {result.model}")
+    table = _table("row", "class", "name", "p", "probabilities", title=f"model {result.model}")
     for index, (prediction, raw) in enumerate(
         zip(result.predictions, result.raw.get("predictions", []), strict=False)
     ):
@@ -176,7 +185,7 @@ def predictions_table(result: PredictResult, shown: int = 10) -> Table:
         table.add_row(
             str(index),
             str(prediction.label),
-            names.get(prediction.label, ""),
+            Text(names.get(prediction.label, "")),
             f"{prediction.probabilities[prediction.label]:.3f}",
             probabilities,
         )
@@ -184,7 +193,7 @@ def predictions_table(result: PredictResult, shown: int = 10) -> Table:
 
 
 def datasets_table(datasets: Sequence[Dataset]) -> Table:
-    table = Table("name", "format", "train", "test", "features", "classes", "size", "created")
+    table = _table("name", "format", "train", "test", "features", "classes", "size", "created")
     for d in datasets:
         table.add_row(
             d.name + (" (built-in)" if d.builtin else ""),
@@ -192,9 +201,15 @@ def datasets_table(datasets: Sequence[Dataset]) -> Table:
             *("-" if n is None else str(n) for n in (d.n_train, d.n_test)),
             *("-" if n is None else str(n) for n in (d.n_features, d.n_classes)),
             _size(d.size_bytes),
-            (d.created_at or "")[:19],
+            _when(d.created_at),
         )
     return table
+
+
+def _when(timestamp: str | None, short: bool = False) -> str:
+    """An ISO-8601 time to the second (``short``: month, day, hours, minutes), as people read it."""
+    text = (timestamp or "-")[:19].replace("T", " ")
+    return text[5:16] if short and len(text) == 19 else text
 
 
 def _size(size: int | None) -> str:

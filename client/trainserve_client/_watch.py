@@ -30,7 +30,7 @@ class EpochPrinter:
 
     def __call__(self, job: Job) -> None:
         for entry in job.history[self.printed :]:
-            self.progress.console.print(epoch_line(entry, job.epochs), markup=False)
+            self.progress.console.print(epoch_line(entry, job.epochs), markup=False, soft_wrap=True)
         self.printed = len(job.history)
         latest = job.history[-1] if job.history else None
         self.progress.update(
@@ -54,7 +54,7 @@ def watch(
             on_progress=EpochPrinter(progress),
             raise_on_failure=False,
         )
-    console.print(outcome_text(job), markup=False)
+    console.print(outcome_text(job), markup=False, soft_wrap=True)
     if job.status != "cancelled":
-        console.print(health_text(job), markup=False)
+        console.print(health_text(job), markup=False, soft_wrap=True)
     return job

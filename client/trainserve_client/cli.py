@@ -37,19 +37,25 @@ class Output:
 
     def __init__(self, as_json: bool, console: Console | None = None):
         self.as_json = as_json
-        self.console = console or Console(highlight=False, soft_wrap=False)
+        # Written to a file or a pipe, tables get room enough not to truncate ids.
+        wide = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+        self.console = console or Console(highlight=False, width=wide)
 
     def show(self, result: Any, view: Callable[[Any], Any]) -> None:
         if self.as_json:
             print(render.to_json(result), flush=True)
+            return
+        shown = view(result)
+        if isinstance(shown, str):
+            self.console.print(shown, markup=False, soft_wrap=True)
         else:
-            self.console.print(view(result))
+            self.console.print(shown)
 
     def data(self, payload: dict[str, Any], text: str) -> None:
         if self.as_json:
             print(json.dumps(payload), flush=True)
         else:
-            self.console.print(text, markup=False)
+            self.console.print(text, markup=False, soft_wrap=True)
 
 
 def _showing(fetch: Callable[[argparse.Namespace, Client], Any], view: Callable) -> Handler:
@@ -216,7 +222,7 @@ def _follow(
         out.show(job, str)
     else:
         if announce:
-            out.console.print(announce, markup=False)
+            out.console.print(announce, markup=False, soft_wrap=True)
         job = watch(client, job_id, out.console, poll_interval=args.poll, timeout=args.timeout)
     return 0 if job.status == "succeeded" else 1
 
@@ -278,6 +284,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "trainserve") -> int:
         return _fail(prog, f"{error} (is the server up? set --url or TRAINSERVE_URL)", 1)
     except TrainserveError as error:
         return _fail(prog, str(error), 1)
+    except BrokenPipeError:  # e.g. `... --json | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except KeyboardInterrupt:
         hint = " (the job goes on; `jobs cancel ID` stops it)" if args.command == "jobs" else ""
         return _fail(prog, f"interrupted{hint}", 130)
