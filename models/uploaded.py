@@ -95,9 +95,11 @@ def parse_csv(stream: BinaryIO, label_column: str = "label", test_fraction: floa
     try:
         header = _csv_header(text, label_column)
         try:
+            # float32 straight away: the features end as float32, and a copy of a big
+            # upload in float64 would double what the API holds while it parses.
             with warnings.catch_warnings():  # no rows is refused below, by name
                 warnings.simplefilter("ignore", UserWarning)
-                table = np.loadtxt(text, delimiter=",", quotechar='"', ndmin=2, dtype=np.float64)
+                table = np.loadtxt(text, delimiter=",", quotechar='"', ndmin=2, dtype=np.float32)
         except ValueError as error:
             raise _first_bad_cell(stream, header) or InvalidUpload("file", str(error)) from None
         if table.size and table.shape[1] != len(header):
@@ -262,7 +264,7 @@ def _column(array: np.ndarray, field: str, rows: int) -> np.ndarray:
 
 def _features(values: np.ndarray, field: str, columns: list[str] | None = None) -> np.ndarray:
     with np.errstate(over="ignore"):  # values beyond float32's range become inf: refused
-        x = values.astype(np.float32)
+        x = values.astype(np.float32, copy=False)
     bad = ~np.isfinite(x)
     if bad.any():
         row, col = (int(i) for i in np.argwhere(bad)[0])
