@@ -48,3 +48,13 @@ def test_an_unreachable_server_exits_1_without_a_traceback():
     assert done.returncode == 1 and done.stdout == ""
     assert "could not reach trainserve at http://127.0.0.1:9" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_sdk_and_cli_import_nothing_of_the_server():
+    probe = (
+        "import sys, trainserve_client.cli; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'tensorflow', 'keras', 'trainserve', 'service', 'models', 'workers', 'fastapi'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "[]", done.stderr

@@ -12,6 +12,7 @@ from trainserve_client import (
     Client,
     JobFailed,
     NotFoundError,
+    Retry,
     UnavailableError,
     ValidationError,
     WaitTimeout,
@@ -33,7 +34,8 @@ def _job(status="queued", epoch=0, **extra):
 
 
 def _client(handler) -> Client:
-    return Client("http://test", transport=httpx.MockTransport(handler))
+    # One try: retrying is test_retry.py's subject, and a retried 503 would only wait here.
+    return Client("http://test", retry=Retry(attempts=1), transport=httpx.MockTransport(handler))
 
 
 def test_public_names_are_all_exported():
