@@ -28,7 +28,6 @@ from trainserve_client._inputs import (
 )
 from trainserve_client._watch import watch
 
-COMMANDS = ("jobs", "models", "predict", "datasets")
 Handler = Callable[[argparse.Namespace, Client, "Output"], int]
 
 
