@@ -5,7 +5,7 @@ The chapter network on Fashion-MNIST, 5 epochs, batch 200, seed 42, in one run:
 its own process; (2) the same job through trainserve (submit → succeeded), timed by
 its own epoch times and by the wall clock.
 
-    python -m bench.training [--epochs 5] [--batch-size 200] [--device cpu]
+    python -m bench.training [--epochs 5] [--batch-size 200] [--device cpu] [--without-xla]
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def plain(epochs: int, batch_size: int) -> dict:
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
-def through_trainserve(epochs: int, batch_size: int, device: str) -> dict:
+def through_trainserve(epochs: int, batch_size: int, device: str, jit_compile) -> dict:
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home))
         stack = Stack(settings, "127.0.0.1", free_port()).start()
@@ -60,7 +60,7 @@ def through_trainserve(epochs: int, batch_size: int, device: str) -> dict:
                     "epochs": epochs,
                     "batch_size": batch_size,
                     "seed": 42,
-                    "execution": {"device": device},
+                    "execution": {"device": device, "jit_compile": jit_compile},
                 }
                 started = time.perf_counter()
                 job = client.wait(client.submit(spec).id, poll_interval=0.05)
@@ -78,29 +78,40 @@ def through_trainserve(epochs: int, batch_size: int, device: str) -> dict:
     }
 
 
+def _row(label: str, run: dict) -> str:
+    wall = f"{run['wall']:.1f}" if "wall" in run else ""
+    overhead = f"{run['overhead']:.1f}" if "overhead" in run else ""
+    return (
+        f"| {label} | {run['samples_per_second']:,.0f} | {run['seconds']:.1f} | {wall} | "
+        f"{overhead} | {run['test_accuracy']:.4f} |"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=200)
     parser.add_argument("--device", default="cpu", choices=("cpu", "gpu", "auto"))
+    parser.add_argument(
+        "--without-xla", action="store_true", help="also run the job with jit_compile off"
+    )
     args = parser.parse_args()
-    ours = through_trainserve(args.epochs, args.batch_size, args.device)
     theirs = plain(args.epochs, args.batch_size)
+    ours = through_trainserve(args.epochs, args.batch_size, args.device, "auto")
+    rows = [
+        _row("plain Keras script (model.fit, defaults)", theirs),
+        _row("trainserve job (submit → succeeded)", ours),
+    ]
+    if args.without_xla:
+        no_xla = through_trainserve(args.epochs, args.batch_size, args.device, False)
+        rows.append(_row("trainserve job, jit_compile off", no_xla))
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} cores; the chapter network on "
         f"Fashion-MNIST, {args.epochs} epochs, batch {args.batch_size}, seed 42\n"
     )
     print("| run | training samples/s | training s | wall s | overhead s | test accuracy |")
     print("| --- | --- | --- | --- | --- | --- |")
-    print(
-        f"| plain Keras script (model.fit, defaults) | {theirs['samples_per_second']:,.0f} | "
-        f"{theirs['seconds']:.1f} | | | {theirs['test_accuracy']:.4f} |"
-    )
-    print(
-        f"| trainserve job (submit → succeeded) | {ours['samples_per_second']:,.0f} | "
-        f"{ours['seconds']:.1f} | {ours['wall']:.1f} | {ours['overhead']:.1f} | "
-        f"{ours['test_accuracy']:.4f} |"
-    )
+    print("\n".join(rows))
     print(
         f"\nThroughput ratio {ours['samples_per_second'] / theirs['samples_per_second']:.2f}x; "
         f"accuracy difference {100 * (ours['test_accuracy'] - theirs['test_accuracy']):+.2f} "

@@ -7,7 +7,7 @@ import tensorflow as tf
 from models.datasets import load_dataset
 from models.export import export_network, inference_probabilities, load_serving_fn
 from models.spec import TrainingSpec
-from models.training import train
+from models.training import train, use_xla
 
 BASE = {"dataset": "digits", "hidden_layers": [16, 8], "epochs": 1, "batch_size": 64}
 OPTIONS = [
@@ -30,6 +30,7 @@ OPTIONS = [
     {"optimizer": {"name": "nadam", "learning_rate": 0.001}},
     {"optimizer": {"name": "adagrad", "learning_rate": 0.05}},
     {"validation_split": 0.0, "diagnostics": {"enabled": False}},
+    {"execution": {"jit_compile": True}, "activation": "rrelu", "batch_size": 50},
 ]
 
 
@@ -141,3 +142,27 @@ def test_a_finished_checkpoint_only_evaluates(digits, tmp_path):
     again = train(spec, digits, checkpoint_dir=tmp_path, on_epoch=pytest.fail)
     assert again.resumed_from == 1 and again.history == done.history
     assert again.test_metrics == pytest.approx(done.test_metrics)
+
+
+@pytest.mark.parametrize(
+    ("jit_compile", "epochs", "rows", "expected"),
+    [
+        ("auto", 5, 54_000, True),  # the chapter run: 1,350 steps of 200
+        ("auto", 8, 1_455, False),  # a small job: its compile would not pay back
+        ("auto", 4, 49_801, True),  # 249 full batches and a partial one, 4 times: 1,000
+        ("auto", 4, 49_800, False),  # 996 steps
+        (True, 1, 10, True),
+        (False, 50, 54_000, False),
+    ],
+)
+def test_xla_is_used_where_it_pays_back(jit_compile, epochs, rows, expected):
+    spec = TrainingSpec(
+        dataset="digits", epochs=epochs, batch_size=200, execution={"jit_compile": jit_compile}
+    )
+    assert use_xla(spec, rows) is expected
+
+
+def test_jit_compile_takes_true_false_or_auto_only():
+    assert TrainingSpec(dataset="digits").execution.jit_compile == "auto"
+    with pytest.raises(ValueError, match="jit_compile"):
+        TrainingSpec(dataset="digits", execution={"jit_compile": "sometimes"})
