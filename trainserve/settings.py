@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         return (self.artifacts_dir or self.home_dir / "artifacts").expanduser().resolve()
 
     @property
+    def tensorboard_root(self) -> Path:
+        """TensorBoard event files, one directory per job: ``tensorboard --logdir`` this."""
+        return self.home_dir / "tensorboard"
+
+    @property
     def datasets_root(self) -> Path:
         return (self.datasets_dir or self.home_dir / "datasets").expanduser().resolve()
 

@@ -11,7 +11,9 @@ Exceptions:
 
 Keys (all under ``trainserve:``): ``job:<id>`` a job record as JSON; ``jobs`` a sorted
 set of job ids by creation order;
-``job:<id>:report`` a list of the job's gradient-health reports, one per measured epoch.
+``job:<id>:report`` a list of the job's gradient-health reports, one per measured epoch;
+``jobs:by-status`` a hash of how many jobs are in each state, kept in the same
+transactions as the records (``complete`` marks it counted from the records once).
 The model registry's keys are described in ``trainserve.registry``.
 """
 
@@ -34,6 +36,7 @@ ACTIVE_KEY = f"{PREFIX}jobs:active"
 IDEMPOTENCY_TTL = 48 * 3600  # the IETF draft asks for at least 24 h
 JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
 FINISHED_STATES = ("succeeded", "failed", "cancelled")
+STATUS_COUNTS_KEY = f"{PREFIX}jobs:by-status"
 
 
 class StoreError(Exception):
@@ -99,6 +102,7 @@ class JobStore:
             pipe.set(self._key(job["id"]), json.dumps(job))
             pipe.zadd(f"{PREFIX}jobs", {job["id"]: order})
             pipe.sadd(ACTIVE_KEY, job["id"])
+            pipe.hincrby(STATUS_COUNTS_KEY, "queued", 1)
             pipe.execute()
         return job
 
@@ -112,7 +116,10 @@ class JobStore:
 
     def delete(self, job_id: str) -> None:
         """Forget a job that never started (its creation could not be completed)."""
+        raw = self.redis.get(self._key(job_id))
         with self.redis.pipeline() as pipe:
+            if raw is not None:
+                pipe.hincrby(STATUS_COUNTS_KEY, json.loads(raw)["status"], -1)
             pipe.delete(self._key(job_id), self.report_key(job_id))
             pipe.zrem(f"{PREFIX}jobs", job_id)
             pipe.srem(ACTIVE_KEY, job_id)
@@ -192,6 +199,35 @@ class JobStore:
         """The job's gradient-health reports, oldest first."""
         return [json.loads(raw) for raw in self.redis.lrange(self.report_key(job_id), 0, -1)]
 
+    def count_by_status(self) -> dict[str, int]:
+        """How many jobs are in each state: one hash read (a count from the records the
+        first time, for a store older than the hash)."""
+        counts = self.redis.hgetall(STATUS_COUNTS_KEY)
+        if b"complete" not in counts:
+            counts = self._recount()
+        return {state: int(counts.get(state.encode(), 0)) for state in JOB_STATES}
+
+    def _recount(self) -> dict[bytes, int]:
+        counted: dict[bytes, int] = {}
+
+        def attempt(pipe: redis.client.Pipeline) -> None:
+            # Every status change writes the hash, so the watch on it restarts this count
+            # if one happens meanwhile.
+            counted.clear()
+            ids = pipe.zrange(f"{PREFIX}jobs", 0, -1)
+            for start in range(0, len(ids), 1000):
+                keys = [self._key(i.decode()) for i in ids[start : start + 1000]]
+                for raw in pipe.mget(keys):
+                    if raw is not None:
+                        state = json.loads(raw)["status"].encode()
+                        counted[state] = counted.get(state, 0) + 1
+            pipe.multi()
+            pipe.delete(STATUS_COUNTS_KEY)
+            pipe.hset(STATUS_COUNTS_KEY, mapping={**counted, b"complete": 1})
+
+        self.redis.transaction(attempt, STATUS_COUNTS_KEY)
+        return counted
+
     def list(self, offset: int = 0, limit: int = 20) -> tuple[list[dict[str, Any]], int]:
         """Jobs newest first, and how many there are in all."""
         ids = self.redis.zrevrange(f"{PREFIX}jobs", offset, offset + limit - 1)
@@ -217,10 +253,14 @@ class JobStore:
             if raw is None:
                 raise JobNotFound(f"no job with id {job_id!r}")
             job = json.loads(raw)
+            before = job["status"]
             change(job)
             job["updated_at"] = utc_now()
             pipe.multi()
             pipe.set(key, json.dumps(job))
+            if job["status"] != before:
+                pipe.hincrby(STATUS_COUNTS_KEY, before, -1)
+                pipe.hincrby(STATUS_COUNTS_KEY, job["status"], 1)
             if job["status"] in FINISHED_STATES:
                 pipe.srem(ACTIVE_KEY, job_id)
                 pipe.delete(self.cancel_key(job_id))

@@ -16,6 +16,7 @@ from typing import Any
 from models.checkpoints import checkpoint_history, remove_checkpoints
 from models.errors import ModelsError
 from models.spec import TrainingSpec
+from trainserve.epoch_metrics import record_epoch as record_epoch_metric
 from trainserve.integrity import tree_digest
 from trainserve.registry import ModelRegistry
 from trainserve.settings import Settings
@@ -80,7 +81,9 @@ def run_job(
     try:
         with_retry(lambda: store.trim_report(job_id, len(history)))
         spec = TrainingSpec.model_validate(job["spec"])
-        ended = _train_and_publish(job_id, spec, lease, store, registry, settings, checkpoints)
+        ended = _train_and_publish(
+            job_id, spec, lease, store, registry, settings, checkpoints, job.get("queue", "cpu")
+        )
     except LeaseLost:
         log.warning("job %s: another delivery took over; this one stops", job_id)
         return
@@ -134,6 +137,7 @@ def _train_and_publish(
     registry: ModelRegistry,
     settings: Settings,
     checkpoints,
+    device: str = "cpu",
 ) -> bool:
     """Train, then publish or record the cancel; True once the end is written."""
     from models.export import export_network
@@ -153,6 +157,7 @@ def _train_and_publish(
             job["progress"]["epoch"] = entry["epoch"]
 
         lease.update(change)
+        _note_epoch_duration(store, device, entry["seconds"])
 
     def record_report(report: dict[str, Any]) -> None:
         reports.append(report)
@@ -173,6 +178,7 @@ def _train_and_publish(
         on_report=record_report,
         checkpoint_dir=checkpoints,
         should_stop=lease.should_stop,
+        tensorboard_dir=settings.tensorboard_root / job_id,
     )
     if lease.lost.is_set():
         raise LeaseLost(job_id)
@@ -180,6 +186,14 @@ def _train_and_publish(
         log.info("job %s cancelled after %d epochs", job_id, len(result.history))
         return _end(lease, lambda job: job.update(status="cancelled"))
     return _publish(job_id, spec, dataset, result, lease, registry, settings, export_network)
+
+
+def _note_epoch_duration(store: JobStore, device: str, seconds: float) -> None:
+    # For /metrics only: a job never fails because its metrics could not be written.
+    try:
+        record_epoch_metric(store.redis, device, seconds)
+    except Exception:
+        log.warning("could not record an epoch's duration for /metrics", exc_info=True)
 
 
 def _publish(job_id, spec, dataset, result, lease, registry, settings, export_network) -> bool:
