@@ -13,8 +13,10 @@ from fastapi import FastAPI
 from service.errors import install_error_handlers
 from service.inference import InferenceEngine
 from service.limits import BodySizeLimit
+from service.metrics import HttpMetrics, ServiceMetrics
 from service.resolver import ModelResolver
 from service.routes import dashboard, datasets, health, jobs, kserve, models, predict, tfserving
+from service.routes.metrics import router as metrics_router
 from trainserve import __version__
 from trainserve.auth import configured_keys
 from trainserve.registry import ModelRegistry
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         raise ValueError("create_app needs a Redis URL: set TRAINSERVE_REDIS_URL or pass one")
 
     api_keys = configured_keys(settings)  # bad TRAINSERVE_API_KEYS fail here, before serving
+    metrics = ServiceMetrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
             batching=settings.predict_batching,
             max_batch_size=settings.predict_max_batch_size,
             batch_wait=settings.predict_batch_wait_ms / 1000,
+            on_batch=metrics.observe_batch,
         )
         threading.Thread(target=app.state.engine.warm_up, name="tf-warm-up", daemon=True).start()
         yield
@@ -69,7 +73,13 @@ def create_app(settings: Settings | None = None, redis_url: str | None = None) -
         title="trainserve", version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     install_error_handlers(app)
+    app.state.metrics = metrics
+    metrics.watch_redis(
+        lambda: getattr(app.state, "store", None), settings.worker_heartbeat_seconds
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HttpMetrics, metrics=metrics)  # the outermost: it counts 413s too
     for module in (predict, jobs, datasets, models, tfserving, kserve, health, dashboard):
         app.include_router(module.router)
+    app.include_router(metrics_router)
     return app

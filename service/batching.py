@@ -30,9 +30,11 @@ class MicroBatcher:
         executor: Executor,
         max_batch_size: int = 256,
         max_wait: float = 0.0,
+        on_batch: Callable[[int, int], None] | None = None,
     ):
         self.infer, self.executor = infer, executor
         self.max_batch_size, self.max_wait = max_batch_size, max_wait
+        self.on_batch = on_batch  # (rows, requests) of each inference call, for metrics
         self._pending: deque[tuple[np.ndarray, asyncio.Future]] = deque()
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
@@ -82,6 +84,8 @@ class MicroBatcher:
             batch = self._take_batch()
             rows = batch[0][0] if len(batch) == 1 else np.concatenate([r for r, _ in batch])
             self.batch_sizes.append(len(rows))
+            if self.on_batch is not None:
+                self.on_batch(len(rows), len(batch))
             try:
                 outputs = await loop.run_in_executor(self.executor, self.infer, rows)
             except asyncio.CancelledError:  # closed mid-call: nobody may be left waiting

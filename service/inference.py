@@ -13,6 +13,7 @@ import asyncio
 import gc
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,10 +53,12 @@ class InferenceEngine:
         batching: bool = True,
         max_batch_size: int = 256,
         batch_wait: float = 0.0,
+        on_batch: Callable[[int, int], None] | None = None,
     ):
         self.artifacts_root = artifacts_root.resolve()
         self.cache_size, self.tf_threads = cache_size, tf_threads
         self.batching, self.max_batch_size, self.batch_wait = batching, max_batch_size, batch_wait
+        self.on_batch = on_batch  # (rows, requests) of each inference call
         self._loaded: OrderedDict[tuple[str, int], LoadedVersion] = OrderedDict()
         self._loading: dict[tuple[str, int], asyncio.Future] = {}
         self._tf_lock = threading.Lock()
@@ -129,7 +132,7 @@ class InferenceEngine:
             self._loading.pop(key, None)
         if key not in self._loaded:
             batcher = MicroBatcher(
-                infer, self._inference_thread, self.max_batch_size, self.batch_wait
+                infer, self._inference_thread, self.max_batch_size, self.batch_wait, self.on_batch
             )
             self._loaded[key] = LoadedVersion(module, infer, batcher)
             while len(self._loaded) > self.cache_size:
@@ -141,6 +144,8 @@ class InferenceEngine:
         loaded = await self._version(record)
         if self.batching:
             return await loaded.batcher.submit(rows)
+        if self.on_batch is not None:
+            self.on_batch(len(rows), 1)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._inference_thread, loaded.infer, rows)
 

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     api_tf_threads: int = Field(
         1, ge=0, description="TensorFlow threads for inference in the API (0: TF's default)."
     )
+    metrics_public: bool = Field(
+        True,
+        description="Serve GET /metrics without an API key (Prometheus scrapers send none); "
+        "false: any valid key may read it.",
+    )
 
     @property
     def home_dir(self) -> Path:
@@ -65,13 +70,13 @@ class Settings(BaseSettings):
         return (self.artifacts_dir or self.home_dir / "artifacts").expanduser().resolve()
 
     @property
+    def datasets_root(self) -> Path:
+        return (self.datasets_dir or self.home_dir / "datasets").expanduser().resolve()
+
+    @property
     def tensorboard_root(self) -> Path:
         """TensorBoard event files, one directory per job: ``tensorboard --logdir`` this."""
         return self.home_dir / "tensorboard"
-
-    @property
-    def datasets_root(self) -> Path:
-        return (self.datasets_dir or self.home_dir / "datasets").expanduser().resolve()
 
 
 @lru_cache
