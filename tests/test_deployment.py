@@ -46,7 +46,7 @@ def test_every_service_command_is_a_cli_command_that_parses():
     parser = build_parser()
     for name, service in _compose()["services"].items():
         command = service.get("command")
-        if name == "redis":
+        if name in ("redis", "flower"):  # images of their own
             continue
         assert command[0] == "trainserve" and command[1] in _cli_commands()
         parser.parse_args(command[1:])  # exits (fails the test) on an unknown option
@@ -80,3 +80,14 @@ def test_workers_serve_the_queue_of_their_device():
     assert services["worker"]["command"][2:4] == ["--device", "cpu"]
     assert services["worker-gpu"]["command"][2:4] == ["--device", "gpu"]
     assert services["worker-gpu"]["environment"]["CUDA_VISIBLE_DEVICES"] == "0"
+
+
+def test_flower_watches_the_celery_broker_on_localhost_5555():
+    services = _compose()["services"]
+    flower = services["flower"]
+    assert flower["image"].startswith("mher/flower:")
+    broker = services["api"]["environment"]["TRAINSERVE_REDIS_URL"]
+    assert flower["command"][0] == "celery" and f"--broker={broker}" in flower["command"]
+    assert flower["command"][flower["command"].index("flower") + 1] == "--port=5555"
+    assert flower["ports"] == ["127.0.0.1:5555:5555"]  # it can stop workers: not public
+    assert flower["depends_on"]["redis"]["condition"] == "service_healthy"
