@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -26,7 +25,7 @@ import numpy as np
 
 from models.datasets import BUILTIN_DATASETS, Dataset
 from models.errors import DatasetExists, DatasetNotFound
-from models.uploaded import DATASET_NAME_PATTERN, ParsedUpload, dataset_name
+from models.uploaded import ParsedUpload, dataset_name, valid_name
 
 STALE_SECONDS = 3600  # temporary directories older than this were left by a crash
 
@@ -39,7 +38,7 @@ class DatasetStore:
 
     def _dir(self, name: str) -> Path:
         # Names are checked before they become paths, and the path must stay under the root.
-        if not re.match(DATASET_NAME_PATTERN, name):
+        if not valid_name(name):
             raise DatasetNotFound(f"no uploaded data set named {name!r}")
         return self.root / name
 

@@ -9,14 +9,13 @@ optimizers, clipping, early stopping) is an option here.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from models.datasets import BUILTIN_DATASETS, BUILTIN_SHAPES
-from models.uploaded import DATASET_NAME_PATTERN
+from models.uploaded import valid_name
 
 MODEL_NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 # Validation context key for uploaded data sets: a function from a name to the data set's
@@ -244,7 +243,7 @@ class TrainingSpec(_Strict):
         if value in BUILTIN_DATASETS:
             return value
         lookup = _shape_lookup(info)
-        if not re.match(DATASET_NAME_PATTERN, value) or (lookup and lookup(value) is None):
+        if not valid_name(value) or (lookup and lookup(value) is None):
             raise ValueError(
                 f"unknown dataset {value!r}; expected one of: {', '.join(BUILTIN_DATASETS)}, "
                 "or the name of an uploaded data set (GET /datasets lists them)"

@@ -16,6 +16,7 @@ import math
 import re
 import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import BinaryIO, Literal
@@ -26,6 +27,7 @@ from models.errors import InvalidUpload
 
 DATASET_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 MIN_TRAIN_ROWS = 10
+MAX_LABEL = 2**31 - 1
 # Feature values an upload may hold once decompressed (an NPZ can be a zip bomb).
 MAX_VALUES = 2**26
 NPZ_ARRAYS = ("x", "y", "x_test", "y_test")
@@ -62,10 +64,16 @@ def upload_format(filename: str | None) -> Format:
     return suffix[1:]  # type: ignore[return-value]
 
 
+def valid_name(name: str) -> bool:
+    """Whether ``name`` may name a data set (and so a directory: no ``/``, no newline)."""
+    # fullmatch: the pattern's `$` alone would let a trailing newline through.
+    return re.fullmatch(DATASET_NAME_PATTERN, name) is not None
+
+
 def dataset_name(name: str | None, filename: str | None) -> str:
     """The name asked for, else the file name's stem in lower case; checked either way."""
     chosen = name if name is not None else PurePath(filename or "").stem.lower()
-    if not re.match(DATASET_NAME_PATTERN, chosen):
+    if not valid_name(chosen):
         where = "" if name is not None else f" (taken from the file name {filename!r})"
         raise InvalidUpload(
             "name",
@@ -195,7 +203,10 @@ def parse_npz(stream: BinaryIO, test_fraction: float = 0.2) -> ParsedUpload:
         if ("x_test" in members) != ("y_test" in members):
             missing = "y_test" if "x_test" in members else "x_test"
             raise InvalidUpload(missing, "expected x_test and y_test together, or neither")
-        arrays = {key: _read_npy(archive, member, key) for key, member in members.items()}
+        try:
+            arrays = {key: _read_npy(archive, member, key) for key, member in members.items()}
+        except (zipfile.BadZipFile, EOFError, zlib.error) as error:  # bad CRC, bad or cut data
+            raise InvalidUpload("file", f"the NPZ archive is damaged ({error})") from None
     x = _features(_rows(arrays["x"], "x"), "x")
     y = _labels(_column(arrays["y"], "y", len(x)), "y")
     if "x_test" not in arrays:
@@ -237,7 +248,10 @@ def _read_npy(archive: zipfile.ZipFile, member: str, key: str) -> np.ndarray:
             key, f"received shape {shape}; expected at most {MAX_VALUES:,} values per array"
         )
     with archive.open(member) as body:
-        return np.lib.format.read_array(body, allow_pickle=False)
+        try:
+            return np.lib.format.read_array(body, allow_pickle=False)
+        except ValueError as error:  # fewer bytes than its header promised
+            raise InvalidUpload(key, f"not a readable .npy array ({error})") from None
 
 
 def _rows(array: np.ndarray, field: str) -> np.ndarray:
@@ -287,7 +301,8 @@ def _labels(
     if values.dtype.kind == "b":
         values = values.astype(np.int64)
     finite = np.isfinite(values) if values.dtype.kind == "f" else np.ones(len(values), bool)
-    whole = finite & (np.round(values) == values) & (values >= 0)
+    # Bounded before the cast to int64: 1e30 or 2**64-1 would wrap to a negative label.
+    whole = finite & (np.round(values) == values) & (values >= 0) & (values <= MAX_LABEL)
     if not whole.all():
         bad = int(np.argmin(whole))
         where = f"{column}, line {bad + 2}" if csv_column else f"row {bad}"
@@ -304,7 +319,9 @@ def _labels(
             field, f"{prefix}received only class {present[0]}; expected at least 2 classes"
         )
     if require_all and len(present) != present[-1] + 1:
-        missing = sorted(set(range(int(present[-1]) + 1)) - set(present.tolist()))[:5]
+        # Look no further than needed: a label of 10**30 must not build a range of that size.
+        candidates = np.arange(min(int(present[-1]) + 1, len(present) + 5))
+        missing = np.setdiff1d(candidates, present)[:5].tolist()
         raise InvalidUpload(
             field,
             f"{prefix}received labels {present[0]}..{present[-1]} with no rows of class "

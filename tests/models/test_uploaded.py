@@ -208,5 +208,47 @@ def test_the_name_defaults_to_the_file_stem_in_lower_case_and_is_checked():
     assert dataset_name("iris", "whatever.csv") == "iris"
     error = refused(dataset_name, None, "my data.csv")
     assert error.field == "name" and "'my data'" in str(error) and "file name" in str(error)
-    for bad in ("../etc", ".hidden", "", "A", "x" * 65):
+    for bad in ("../etc", ".hidden", "", "A", "x" * 65, "ok\n"):
         assert refused(dataset_name, bad, "f.csv").field == "name"
+    assert refused(dataset_name, None, "ok\n.csv").field == "name"  # `$` matches before \n
+
+
+def damaged(archive: bytes, find: bytes) -> io.BytesIO:
+    """``archive`` with the bytes after ``find`` flipped (its CRC no longer matches)."""
+    data = bytearray(archive)
+    at = data.index(find) + len(find) + 200  # past the headers, inside the data
+    data[at] ^= 0xFF
+    return io.BytesIO(bytes(data))
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_damaged_npz_is_refused_not_a_server_error(compress):
+    save = np.savez_compressed if compress else np.savez
+    buffer = io.BytesIO()
+    save(buffer, x=np.random.default_rng(0).random((200, 4)), y=np.arange(200) % 2)
+    error = refused(parse_npz, damaged(buffer.getvalue(), b"x.npy"))
+    assert error.field == "file" and "damaged" in str(error)
+
+
+def test_an_npy_shorter_than_its_header_says_is_refused():
+    array = io.BytesIO()
+    np.save(array, np.ones((100, 4), np.float32))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("x.npy", array.getvalue()[:-50])
+        archive.writestr("y.npy", npz_bytes(y=Y).getvalue())  # any bytes: x fails first
+    buffer.seek(0)
+    error = refused(parse_npz, buffer)
+    assert error.field == "x" and "1600 bytes" in str(error)
+
+
+def test_huge_labels_are_refused_at_once_and_never_wrap_around():
+    body = b"0,1,2\n1,3,4\n" * 8 + b"1000000000000,5,6\n"
+    error = refused(parse_csv, csv_bytes(body))
+    assert "line 18" in str(error) and "integer class labels" in str(error)
+    body = b"0,1,2\n" * 8 + b"2000000000,5,6\n" * 8  # a gap of 2e9 labels, named quickly
+    assert "no rows of class 1, 2, 3, 4, 5" in str(refused(parse_csv, csv_bytes(body)))
+    for label in (1e30, np.uint64(2**64 - 1)):
+        y_test = np.array([0, 1, label], dtype=np.asarray(label).dtype)
+        arrays = npz_bytes(x=X, y=Y, x_test=X[:3], y_test=y_test)
+        assert refused(parse_npz, arrays).field == "y_test"
