@@ -28,7 +28,11 @@ def _samples(text: str) -> dict[tuple, float]:
 
 
 def _client(tmp_path, **settings) -> TestClient:
-    config = Settings(home=tmp_path, api_keys=KEY, max_body_bytes=2048, **settings)
+    # api_tf_threads=0: other tests may have started TensorFlow in this process already,
+    # and its thread pools can only be sized before that.
+    config = Settings(
+        home=tmp_path, api_keys=KEY, max_body_bytes=2048, api_tf_threads=0, **settings
+    )
     return TestClient(create_app(config, redis_url=NO_REDIS))
 
 
