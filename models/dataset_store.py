@@ -105,7 +105,7 @@ class DatasetStore:
         """The data set's metadata (shape, sizes, ``feature_scale``, ``sha256``)."""
         try:
             return json.loads((self._dir(name) / "meta.json").read_text())
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # a stray file is no data set
             raise DatasetNotFound(_unknown(name)) from None
 
     def shape(self, name: str) -> tuple[int, int] | None:
@@ -134,7 +134,7 @@ class DatasetStore:
         try:
             with np.load(self._dir(name) / "data.npz", allow_pickle=False) as arrays:
                 splits = {key: arrays[key] for key in ("x_train", "y_train", "x_test", "y_test")}
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise DatasetNotFound(_unknown(name)) from None
         classes = tuple(str(c) for c in range(meta["n_classes"]))
         return Dataset(

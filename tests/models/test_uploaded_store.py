@@ -118,6 +118,16 @@ def test_leftovers_of_a_crash_are_swept_and_never_listed(store):
     assert not stale.exists() and fresh.exists()
 
 
+def test_a_stray_file_in_the_directory_is_no_data_set(store):
+    store.save("tiny", parsed(), format="csv", size_bytes=1)
+    (store.root / "notes.txt").write_text("not a data set")  # a valid name, but a file
+    assert [m["name"] for m in store.list()] == ["tiny"]
+    for call in (store.meta, store.load):
+        with pytest.raises(DatasetNotFound):
+            call("notes.txt")
+    assert store.shape("notes.txt") is None and not store.exists("notes.txt")
+
+
 def test_a_store_without_its_directory_is_empty(tmp_path):
     assert DatasetStore(tmp_path / "nowhere").list() == []
 
