@@ -42,7 +42,7 @@ def test_idx_files_in_data_dir_are_used_first(tmp_path):
     for stem, array in arrays.items():
         (tmp_path / stem).write_bytes(_idx_bytes(np.asarray(array)))
     data = load_dataset("fashion_mnist", tmp_path)
-    assert data.x_train.shape == (6, 4) and data.x_train.dtype == np.float32
+    assert data.x_train.shape == (6, 4) and data.x_train.dtype == np.uint8
     np.testing.assert_array_equal(data.x_test[1], arrays["t10k-images-idx3-ubyte"][1].ravel())
     assert data.feature_scale == 255.0 and data.n_classes == 10
 

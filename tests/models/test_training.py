@@ -1,5 +1,7 @@
 """Training with every option, exported and served back exactly."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -109,6 +111,22 @@ def test_same_spec_and_seed_train_identically(digits):
         return [{k: v for k, v in e.items() if k != "seconds"} for e in train(spec, digits).history]
 
     assert run() == run()
+
+
+def test_uint8_features_train_exactly_as_float32_ones(digits):
+    # The image sets keep their pixels as uint8; the network must cast, not misread them.
+    as_bytes = dataclasses.replace(
+        digits, x_train=digits.x_train.astype(np.uint8), x_test=digits.x_test.astype(np.uint8)
+    )
+    spec = TrainingSpec(**{**BASE, "epochs": 2})
+
+    def run(data):
+        result = train(spec, data)
+        return [{k: v for k, v in e.items() if k != "seconds"} for e in result.history], (
+            result.test_metrics
+        )
+
+    assert run(as_bytes) == run(digits)
 
 
 def test_a_stopped_run_resumes_from_its_checkpoint(digits, tmp_path):
