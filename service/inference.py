@@ -88,7 +88,7 @@ class InferenceEngine:
         name, version = str(record["name"]), int(record["version"])
         models = self.artifacts_root / "models"
         path = (models / name / str(version)).resolve()
-        if not LABEL_PATTERN.match(name) or path.parent.parent != models.resolve():
+        if not LABEL_PATTERN.fullmatch(name) or path.parent.parent != models.resolve():
             raise NotFound(f"model {name!r} version {version} has a bad path")
         return path
 

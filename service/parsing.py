@@ -43,7 +43,7 @@ def json_object(body: bytes, allowed: set[str]) -> dict[str, Any]:
 
 def parse_model_ref(value: Any) -> tuple[str, int | None, str | None]:
     """``name``, ``name:version`` or ``name:label`` → (name, version, label)."""
-    match = MODEL_REF.match(value) if isinstance(value, str) else None
+    match = MODEL_REF.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise InvalidInput(
             f"model: expected `name`, `name:version` or `name:label` (lower-case letters, "

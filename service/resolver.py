@@ -45,7 +45,7 @@ class ModelResolver:
             self._check = None
 
     async def snapshot(self, name: str) -> ModelSnapshot:
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise ModelNotFound(f"no model named {name!r} (names match {NAME.pattern})")
         generation = await self._current_generation()
         if generation != self._generation:

@@ -87,7 +87,7 @@ class ModelRegistry:
         pipe.incr(GENERATION_KEY)
 
     def snapshot(self, name: str) -> ModelSnapshot:
-        if not LABEL_PATTERN.match(name):
+        if not LABEL_PATTERN.fullmatch(name):
             raise ModelNotFound(f"no model named {name!r}")
         with self.redis.pipeline(transaction=True) as pipe:
             pipe.hgetall(versions_key(name))

@@ -107,7 +107,7 @@ class JobStore:
         return job
 
     def get(self, job_id: str) -> dict[str, Any]:
-        if not JOB_ID.match(job_id):
+        if not JOB_ID.fullmatch(job_id):
             raise JobNotFound(f"no job with id {job_id!r} (job ids are 32 hex digits)")
         raw = self.redis.get(self._key(job_id))
         if raw is None:

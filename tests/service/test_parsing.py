@@ -62,7 +62,9 @@ def test_model_references(ref, parsed):
     assert parse_model_ref(ref) == parsed
 
 
-@pytest.mark.parametrize("ref", ["", "Digits", "../x", "a:b:c", "a:0", 3, None, "a:"])
+@pytest.mark.parametrize(
+    "ref", ["", "Digits", "../x", "a:b:c", "a:0", 3, None, "a:", "digits\n", "digits:stable\n"]
+)
 def test_bad_model_references(ref):
     with pytest.raises(InvalidInput, match="model"):
         parse_model_ref(ref)
