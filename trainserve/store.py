@@ -63,6 +63,15 @@ class IdempotencyMismatch(StoreError):
     pass
 
 
+class ClaimLost(StoreError):
+    """The Idempotency-Key this request claimed was given up (it took too long) and may
+    stand for another job now: this request creates nothing."""
+
+
+def _idempotency_key(key: str) -> str:
+    return f"{PREFIX}idempotency:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -78,8 +87,15 @@ class JobStore:
         return f"{PREFIX}job:{job_id}"
 
     def create(
-        self, spec: dict[str, Any], epochs: int, job_id: str | None = None, queue: str = "cpu"
+        self,
+        spec: dict[str, Any],
+        epochs: int,
+        job_id: str | None = None,
+        queue: str = "cpu",
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
+        """Store a new queued job. With ``idempotency_key``, only while that key still
+        stands for ``job_id`` (else ClaimLost), so one key never makes two jobs."""
         now = utc_now()
         job = {
             "id": job_id or uuid.uuid4().hex,
@@ -98,13 +114,27 @@ class JobStore:
             "finished_at": None,
         }
         order = self.redis.incr(f"{PREFIX}jobs:seq")
-        with self.redis.pipeline() as pipe:
+        claim = _idempotency_key(idempotency_key) if idempotency_key else None
+
+        def write(pipe: redis.client.Pipeline) -> None:
+            if claim is not None and self._claimed_job(pipe, claim) != job["id"]:
+                raise ClaimLost(
+                    "Idempotency-Key: this request took too long and its key was given up; "
+                    "retry the request"
+                )
+            pipe.multi()
             pipe.set(self._key(job["id"]), json.dumps(job))
             pipe.zadd(f"{PREFIX}jobs", {job["id"]: order})
             pipe.sadd(ACTIVE_KEY, job["id"])
             pipe.hincrby(STATUS_COUNTS_KEY, "queued", 1)
-            pipe.execute()
+
+        self.redis.transaction(write, *([claim] if claim else []))
         return job
+
+    @staticmethod
+    def _claimed_job(client, claim: str) -> str | None:
+        raw = client.get(claim)
+        return json.loads(raw)["job_id"] if raw else None
 
     def get(self, job_id: str) -> dict[str, Any]:
         if not JOB_ID.fullmatch(job_id):
@@ -134,7 +164,7 @@ class JobStore:
     ) -> tuple[str, bool]:
         """The job id the key stands for, and whether this call claimed it (then the
         caller creates that job). Raises IdempotencyMismatch for another body."""
-        redis_key = f"{PREFIX}idempotency:{hashlib.sha256(key.encode()).hexdigest()}"
+        redis_key = _idempotency_key(key)
         job_id = uuid.uuid4().hex
         claim = json.dumps({"fingerprint": fingerprint, "job_id": job_id})
         if self.redis.set(redis_key, claim, nx=True, ex=ttl):
@@ -147,8 +177,16 @@ class JobStore:
             )
         return stored["job_id"], False
 
-    def release_idempotency_key(self, key: str) -> None:
-        self.redis.delete(f"{PREFIX}idempotency:{hashlib.sha256(key.encode()).hexdigest()}")
+    def release_idempotency_key(self, key: str, job_id: str) -> None:
+        """Free ``key`` for a new claim, if it still stands for ``job_id``."""
+        claim = _idempotency_key(key)
+
+        def release(pipe: redis.client.Pipeline) -> None:
+            if self._claimed_job(pipe, claim) == job_id:
+                pipe.multi()
+                pipe.delete(claim)
+
+        self.redis.transaction(release, claim)
 
     def wait_for(self, job_id: str, timeout: float = 5.0) -> dict[str, Any]:
         """The record of a job another request is creating right now."""

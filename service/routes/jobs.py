@@ -16,7 +16,7 @@ from service.deps import CeleryDep, SettingsDep, StoreDep
 from service.errors import Unavailable
 from service.routes.datasets import DatasetsDep, check_uploaded_dataset
 from service.schemas import JobCreate, JobPublic, JobsPublic, ReportPublic
-from trainserve.store import JobNotFound
+from trainserve.store import ClaimLost, JobNotFound
 from workers.celery_app import TRAIN_TASK
 from workers.state import live_workers
 
@@ -56,14 +56,18 @@ def create_job(
     job_id = job_id or uuid.uuid4().hex
     queue = _queue(spec.execution.device, store, settings)
     try:
-        job = store.create(spec.model_dump(mode="json"), spec.epochs, job_id, queue=queue)
+        job = store.create(
+            spec.model_dump(mode="json"), spec.epochs, job_id, queue, idempotency_key
+        )
         celery.send_task(TRAIN_TASK, args=[job["id"]], queue=queue)
+    except ClaimLost as error:  # a retry of this request owns the key now
+        raise Unavailable(str(error)) from None
     except Exception as error:  # the broker's errors come from kombu, redis or sockets
         log.exception("could not create or enqueue job %s", job_id)
         with contextlib.suppress(Exception):  # a refused request stores nothing
             store.delete(job_id)
             if idempotency_key is not None:
-                store.release_idempotency_key(idempotency_key)
+                store.release_idempotency_key(idempotency_key, job_id)
         raise Unavailable(f"the job queue is unavailable, try again shortly ({error})") from error
     response.headers["Location"] = f"/jobs/{job['id']}"
     return job
@@ -83,7 +87,7 @@ def _replay(store, job_id: str, key: str, response: Response) -> dict:
         job = store.wait_for(job_id)
     except JobNotFound:
         # Its creator died between claiming the key and creating the job: free the key.
-        store.release_idempotency_key(key)
+        store.release_idempotency_key(key, job_id)
         raise Unavailable(
             "an earlier request with this Idempotency-Key did not finish; retry the request"
         ) from None
