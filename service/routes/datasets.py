@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Iterator
 from typing import Annotated
 
+import redis
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -16,9 +18,9 @@ from models.spec import DATASET_SHAPES, TrainingSpec
 from models.uploaded import DATASET_NAME_PATTERN, dataset_name, parse_upload, upload_format
 from service.auth import TRAIN, AnyKey
 from service.deps import StoreDep
-from service.errors import Conflict
+from service.errors import Conflict, Unavailable
 from service.schemas import DatasetPublic, DatasetsPublic
-from trainserve.store import JobNotFound, JobStore
+from trainserve.store import PREFIX, JobNotFound, JobStore
 
 router = APIRouter(prefix="/datasets", tags=["datasets"], dependencies=[AnyKey])
 
@@ -89,14 +91,33 @@ def delete_dataset(name: str, datasets: DatasetsDep, store: StoreDep) -> Respons
     """Delete an uploaded data set; refused while a queued or running job uses it.
     Models trained on it stay."""
     datasets.meta(name)  # 404 before anything else
-    users = jobs_using(store, name)
-    if users:
-        raise Conflict(
-            f"data set {name!r} is used by {len(users)} queued or running job(s) "
-            f"({', '.join(users[:5])}); wait for them to finish or cancel them, then delete it"
-        )
-    datasets.delete(name)
+    with holding_dataset(store, name):
+        users = jobs_using(store, name)
+        if users:
+            raise Conflict(
+                f"data set {name!r} is used by {len(users)} queued or running job(s) "
+                f"({', '.join(users[:5])}); wait for them to finish or cancel them, "
+                "then delete it"
+            )
+        datasets.delete(name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@contextlib.contextmanager
+def holding_dataset(store: JobStore, name: str) -> Iterator[None]:
+    """Submitting a job on uploaded data set ``name`` and deleting it take turns: else a
+    job could pass its check just before the delete and find nothing in the worker."""
+    if name in BUILTIN_DATASETS:
+        yield
+        return
+    lock = store.redis.lock(f"{PREFIX}dataset-lock:{name}", timeout=30, blocking_timeout=10)
+    if not lock.acquire():
+        raise Unavailable(f"data set {name!r} is busy (being deleted or used); try again")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(redis.exceptions.LockError):  # it lapsed: nothing to free
+            lock.release()
 
 
 def jobs_using(store: JobStore, name: str) -> list[str]:

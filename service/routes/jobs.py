@@ -9,12 +9,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
 from models.spec import TrainingSpec
 from service.auth import TRAIN
 from service.deps import CeleryDep, SettingsDep, StoreDep
 from service.errors import Unavailable
-from service.routes.datasets import DatasetsDep, check_uploaded_dataset
+from service.routes.datasets import DatasetsDep, check_uploaded_dataset, holding_dataset
 from service.schemas import JobCreate, JobPublic, JobsPublic, ReportPublic
 from trainserve.store import ClaimLost, JobNotFound
 from workers.celery_app import TRAIN_TASK
@@ -46,15 +47,27 @@ def create_job(
     idempotency_key: IdempotencyKey = None,
 ) -> dict:
     """Queue a training job; follow it at the `Location` it returns."""
-    check_uploaded_dataset(spec, datasets)
     job_id = None
     if idempotency_key is not None:
         fingerprint = hashlib.sha256(spec.model_dump_json().encode()).hexdigest()
         job_id, claimed = store.claim_idempotency_key(idempotency_key, fingerprint)
-        if not claimed:
+        if not claimed:  # replayed before the data set check: the job may outlive its data
             return _replay(store, job_id, idempotency_key, response)
     job_id = job_id or uuid.uuid4().hex
-    queue = _queue(spec.execution.device, store, settings)
+    with holding_dataset(store, spec.dataset):
+        try:
+            check_uploaded_dataset(spec, datasets)
+        except RequestValidationError:
+            if idempotency_key is not None:  # the key may serve a corrected request
+                store.release_idempotency_key(idempotency_key, job_id)
+            raise
+        queue = _queue(spec.execution.device, store, settings)
+        job = _store_and_enqueue(store, celery, spec, job_id, queue, idempotency_key)
+    response.headers["Location"] = f"/jobs/{job['id']}"
+    return job
+
+
+def _store_and_enqueue(store, celery, spec, job_id, queue, idempotency_key) -> dict:
     try:
         job = store.create(
             spec.model_dump(mode="json"), spec.epochs, job_id, queue, idempotency_key
@@ -69,7 +82,6 @@ def create_job(
             if idempotency_key is not None:
                 store.release_idempotency_key(idempotency_key, job_id)
         raise Unavailable(f"the job queue is unavailable, try again shortly ({error})") from error
-    response.headers["Location"] = f"/jobs/{job['id']}"
     return job
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import httpx
 import numpy as np
@@ -242,3 +243,30 @@ def test_deleting_is_refused_while_a_job_uses_it_and_a_new_upload_is_read_afresh
     assert job.status == "succeeded", job.error
     versions = api.get("/models/swap").json()["versions"]
     assert [v["n_features"] for v in versions] == [64, 32]
+
+
+def test_a_replayed_submission_outlives_its_data_set_and_a_refused_one_frees_its_key(api, digits):
+    x, y = digits
+    assert upload(api, "replayed.csv", digits_csv(x[:200], y[:200])).status_code == 201
+    body = {**QUICK, "dataset": "replayed", "model_name": "replayed"}
+    first = api.post("/jobs", json=body, headers={"Idempotency-Key": "replayed-1"})
+    assert first.status_code == 202, first.text
+    assert api.post(f"/jobs/{first.json()['id']}/cancel").status_code == 200
+    deadline = time.monotonic() + 120  # a running job stops at its next batch boundary
+    while api.get(f"/jobs/{first.json()['id']}").json()["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert api.delete("/datasets/replayed").status_code == 204
+    # The retry of a request that made its job gets that job, data set or not.
+    again = api.post("/jobs", json=body, headers={"Idempotency-Key": "replayed-1"})
+    assert again.status_code == 202 and again.json()["id"] == first.json()["id"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+
+    # A request refused for its data set leaves its key free for the same request later.
+    refused = api.post("/jobs", json=body, headers={"Idempotency-Key": "replayed-2"})
+    assert refused.status_code == 422 and "dataset" in refused.json()["message"]
+    assert upload(api, "replayed.csv", digits_csv(x[:200], y[:200])).status_code == 201
+    later = api.post("/jobs", json=body, headers={"Idempotency-Key": "replayed-2"})
+    assert later.status_code == 202, later.text
+    assert later.json()["id"] != first.json()["id"]
+    api.post(f"/jobs/{later.json()['id']}/cancel")
