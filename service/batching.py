@@ -38,7 +38,6 @@ class MicroBatcher:
         self._pending: deque[tuple[np.ndarray, asyncio.Future]] = deque()
         self._wakeup: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
-        self.batch_sizes: deque[int] = deque(maxlen=1000)  # recent calls, for metrics
 
     async def submit(self, rows: np.ndarray) -> np.ndarray:
         """The model's output for ``rows``, computed in some batch."""
@@ -83,7 +82,6 @@ class MicroBatcher:
                 await self._fill()
             batch = self._take_batch()
             rows = batch[0][0] if len(batch) == 1 else np.concatenate([r for r, _ in batch])
-            self.batch_sizes.append(len(rows))
             if self.on_batch is not None:
                 self.on_batch(len(rows), len(batch))
             try:
