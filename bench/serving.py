@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     data = load_dataset("fashion_mnist")
-    row = data.x_test[0]
+    row = data.x_test[0].astype(np.float32)  # the image sets keep uint8 pixels
     results: dict[tuple[str, int], LoadResult] = {}
     with tempfile.TemporaryDirectory() as home:
         settings = Settings(home=Path(home))
