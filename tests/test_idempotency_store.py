@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import pytest
-import redis
 
-from trainserve.processes import free_port
-from trainserve.redis_server import EmbeddedRedis
-from trainserve.store import ClaimLost, JobStore
+from trainserve.store import ClaimLost
 
 SPEC = {"dataset": "digits"}
-
-
-@pytest.fixture
-def store(tmp_path):
-    server = EmbeddedRedis(tmp_path / "redis", free_port()).start()
-    client = redis.Redis.from_url(server.url)
-    yield JobStore(client)
-    client.close()
-    server.stop()
 
 
 def test_a_slow_first_request_whose_key_was_given_up_creates_nothing(store):

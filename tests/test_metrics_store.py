@@ -3,27 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import redis
 
 from trainserve.epoch_metrics import BUCKETS, epoch_key, read_epochs, record_epoch
-from trainserve.processes import free_port
-from trainserve.redis_server import EmbeddedRedis
 from trainserve.store import STATUS_COUNTS_KEY, JobStore
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory):
-    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), free_port()).start()
-    client = redis.Redis.from_url(server.url)
-    yield client
-    client.close()
-    server.stop()
-
-
-@pytest.fixture
-def store(client):
-    client.flushdb()
-    return JobStore(client)
 
 
 def _set_status(store: JobStore, job_id: str, status: str) -> None:
@@ -49,23 +31,23 @@ def test_counts_follow_every_change_of_state(store):
     assert store.count_by_status()["queued"] == 0
 
 
-def test_a_store_without_the_counts_is_counted_once_from_its_records(store, client):
+def test_a_store_without_the_counts_is_counted_once_from_its_records(store, redis_client):
     ids = [store.create({"dataset": "digits"}, 1)["id"] for _ in range(3)]
     _set_status(store, ids[0], "failed")
-    client.delete(STATUS_COUNTS_KEY)  # as a store written before the counts existed
+    redis_client.delete(STATUS_COUNTS_KEY)  # as a store written before the counts existed
     _set_status(store, ids[1], "running")  # a change before the first scrape
     counts = store.count_by_status()
     assert (counts["queued"], counts["running"], counts["failed"]) == (1, 1, 1)
-    assert client.hget(STATUS_COUNTS_KEY, "complete") == b"1"
+    assert redis_client.hget(STATUS_COUNTS_KEY, "complete") == b"1"
     _set_status(store, ids[2], "running")
     assert store.count_by_status()["running"] == 2
 
 
-def test_epoch_durations_form_a_cumulative_histogram_per_device(store, client):
+def test_epoch_durations_form_a_cumulative_histogram_per_device(store, redis_client):
     for seconds in (0.01, 0.3, 0.3, 4.0, 7200.0):
-        record_epoch(client, "cpu", seconds)
-    record_epoch(client, "gpu", 0.07)
-    found = read_epochs(client, ["cpu", "gpu", "tpu"])
+        record_epoch(redis_client, "cpu", seconds)
+    record_epoch(redis_client, "gpu", 0.07)
+    found = read_epochs(redis_client, ["cpu", "gpu", "tpu"])
     assert set(found) == {"cpu", "gpu"}
     cpu = dict(found["cpu"].buckets)
     assert len(cpu) == len(BUCKETS) and list(cpu)[-1] == "+Inf"
@@ -73,4 +55,4 @@ def test_epoch_durations_form_a_cumulative_histogram_per_device(store, client):
     assert found["cpu"].count == cpu["+Inf"] == 5
     assert found["cpu"].sum == pytest.approx(7204.61)
     assert found["gpu"].count == 1 and dict(found["gpu"].buckets)["0.1"] == 1
-    assert client.exists(epoch_key("cpu"))
+    assert redis_client.exists(epoch_key("cpu"))

@@ -5,22 +5,8 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-import redis
-
-from trainserve.processes import free_port
-from trainserve.redis_server import EmbeddedRedis
 from trainserve.store import JobStore
 from workers.reconciler import lost_jobs, reconcile_once
-
-
-@pytest.fixture
-def store(tmp_path):
-    server = EmbeddedRedis(tmp_path / "redis", free_port()).start()
-    client = redis.Redis.from_url(server.url)
-    yield JobStore(client)
-    client.close()
-    server.stop()
 
 
 def _job(store: JobStore, status: str, age: float = 120.0, lease_left: float | None = None):
